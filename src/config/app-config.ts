@@ -1,0 +1,78 @@
+import { EnvironmentVariables } from './environment';
+
+/** The validated configuration, grouped by capability. Built once at boot from the environment. */
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  publicUrl: string;
+  logLevel: EnvironmentVariables['LOG_LEVEL'];
+  db: {
+    /** Absent: the embedded PGlite engine persisted under dataDir. */
+    url?: string;
+    poolSize: number;
+    migrateOnStart: boolean;
+    dataDir: string;
+  };
+  crypto: {
+    /** Raw key material; never logged. Absent only outside production (a local key file is used). */
+    tokenKey?: string;
+    previousKeys: string[];
+  };
+  bitrix24: {
+    clientId?: string;
+    clientSecret?: string;
+    oauthServers: string[];
+    allowInsecure: boolean;
+    requestTimeoutMs: number;
+  };
+  sync: {
+    intervalMinutes: number;
+    schedulerEnabled: boolean;
+    tickSeconds: number;
+    leaseSeconds: number;
+    removalGuardPercent: number;
+    runItemsRetentionDays: number;
+  };
+  api: {
+    rateLimitPerMinute: number;
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export function toAppConfig(env: EnvironmentVariables): AppConfig {
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    logLevel: env.LOG_LEVEL,
+    db: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      migrateOnStart: env.DATABASE_MIGRATE_ON_START,
+      dataDir: env.DATA_DIR,
+    },
+    crypto: {
+      tokenKey: env.TOKEN_ENCRYPTION_KEY,
+      previousKeys: (env.TOKEN_ENCRYPTION_PREVIOUS_KEYS ?? '').split(',').filter(Boolean),
+    },
+    bitrix24: {
+      clientId: env.BITRIX24_CLIENT_ID,
+      clientSecret: env.BITRIX24_CLIENT_SECRET,
+      oauthServers: env.BITRIX24_OAUTH_SERVERS.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+      allowInsecure: env.BITRIX24_ALLOW_INSECURE,
+      requestTimeoutMs: env.BITRIX24_REQUEST_TIMEOUT_MS,
+    },
+    sync: {
+      intervalMinutes: env.SYNC_INTERVAL_MINUTES,
+      schedulerEnabled: env.SYNC_SCHEDULER_ENABLED,
+      tickSeconds: env.SYNC_TICK_SECONDS,
+      leaseSeconds: env.SYNC_LEASE_SECONDS,
+      removalGuardPercent: env.SYNC_REMOVAL_GUARD_PERCENT,
+      runItemsRetentionDays: env.SYNC_RUN_ITEMS_RETENTION_DAYS,
+    },
+    api: {
+      rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  return value; // left as a string so validation names it
+};
+
+const toInteger = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim();
+  return /^-?\d+$/.test(text) ? Number(text) : value;
+};
+
+const toNumber = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim();
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : value;
+};
+
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  value === undefined || (typeof value === 'string' && value.trim() === '') ? undefined : value;
+
+/**
+ * Every environment variable the service reads, validated once at boot.
+ * `.env.example` documents each one; keep the two in step.
+ * Names listed in SECRET_VARIABLES are never printed, not even in validation errors.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'verbose'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' = 'info';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DATABASE_MIGRATE_ON_START = true;
+
+  @IsString()
+  DATA_DIR = './.data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an http(s) URL such as https://sync.example.com' })
+  PUBLIC_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, {
+    message: 'must be 32 random bytes, base64 (44 characters) or hex (64 characters); generate one with: openssl rand -base64 32',
+  })
+  TOKEN_ENCRYPTION_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})(,|$))+$/, {
+    message: 'must be a comma-separated list of retired 32-byte keys (base64 or hex)',
+  })
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BITRIX24_CLIENT_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BITRIX24_CLIENT_SECRET?: string;
+
+  @Matches(/^[a-z0-9.-]+(:\d+)?(,[a-z0-9.-]+(:\d+)?)*$/i, {
+    message: 'must be a comma-separated list of host names (host or host:port)',
+  })
+  BITRIX24_OAUTH_SERVERS = 'oauth.bitrix.info,oauth.bitrix24.tech';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  BITRIX24_ALLOW_INSECURE = false;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(300000)
+  BITRIX24_REQUEST_TIMEOUT_MS = 30000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  SYNC_INTERVAL_MINUTES = 30;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  SYNC_SCHEDULER_ENABLED = true;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SYNC_TICK_SECONDS = 10;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
+  SYNC_LEASE_SECONDS = 60;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  SYNC_REMOVAL_GUARD_PERCENT = 20;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  SYNC_RUN_ITEMS_RETENTION_DAYS = 30;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  API_RATE_LIMIT_PER_MINUTE = 600;
+}
+
+/** Variables whose values must never be echoed (logs, errors, health output). */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'DATABASE_URL',
+  'TOKEN_ENCRYPTION_KEY',
+  'TOKEN_ENCRYPTION_PREVIOUS_KEYS',
+  'BITRIX24_CLIENT_SECRET',
+]);
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function describe(error: ValidationError, raw: Record<string, unknown>): string {
+  const name = error.property;
+  const expected = Object.values(error.constraints ?? {}).map((c) => c.replace(new RegExp(`^${name}\\s*`), ''));
+  const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(raw[name]);
+  return `${name}=${shown}: ${expected.join('; ')}`;
+}
+
+/** Parses and validates the environment; throws ConfigValidationError naming every bad variable. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  // Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+  const known = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''));
+  const env = plainToInstance(EnvironmentVariables, known, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: true, forbidUnknownValues: false });
+  const problems = errors.map((e) => describe(e, known));
+  if (env.NODE_ENV === 'production') {
+    if (env.BITRIX24_ALLOW_INSECURE) {
+      problems.push('BITRIX24_ALLOW_INSECURE=true: plain http:// and loopback Bitrix24 addresses are refused when NODE_ENV=production');
+    }
+    if (!env.TOKEN_ENCRYPTION_KEY) {
+      problems.push('TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production (32 random bytes, base64 or hex)');
+    }
+    if (!env.PUBLIC_URL) {
+      problems.push('PUBLIC_URL: required when NODE_ENV=production (the https:// address Bitrix24 calls back)');
+    }
+  }
+  if (problems.length) throw new ConfigValidationError(problems);
+  return env;
+}
