@@ -1,4 +1,7 @@
 import { CreateAccounts1795305600000 } from './1795305600000-CreateAccounts';
+import { CreateBitrix24Connections1795305700000 } from './1795305700000-CreateBitrix24Connections';
+import { CreateEmployees1795305800000 } from './1795305800000-CreateEmployees';
+import { CreateSyncRuns1795305900000 } from './1795305900000-CreateSyncRuns';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -7,4 +10,7 @@ import { CreateAccounts1795305600000 } from './1795305600000-CreateAccounts';
  */
 export const ALL_MIGRATIONS = [
   CreateAccounts1795305600000,
+  CreateBitrix24Connections1795305700000,
+  CreateEmployees1795305800000,
+  CreateSyncRuns1795305900000,
 ];

@@ -1,5 +1,8 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AccessModule } from './access/access.module';
+import { ApiThrottlerGuard } from './access/api-throttler.guard';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './common/crypto/crypto.module';
@@ -7,14 +10,30 @@ import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { RequestIdMiddleware } from './common/logging/request-id.middleware';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { EmployeesModule } from './employees/employees.module';
+import { SyncModule } from './sync/sync.module';
 
 @Module({})
 export class AppModule implements NestModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.register(config), CryptoModule, DatabaseModule, HealthModule],
-      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+      imports: [
+        ConfigModule.register(config),
+        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.api.rateLimitPerMinute }]),
+        CryptoModule,
+        DatabaseModule,
+        HealthModule,
+        // AccessModule registers the API-key guard; the throttler guard below runs after it,
+        // so limits are counted per key.
+        AccessModule,
+        EmployeesModule,
+        SyncModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_GUARD, useClass: ApiThrottlerGuard },
+      ],
     };
   }
 

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/validation';
+import { setupOpenApi } from './common/openapi';
 
 /**
  * Builds the application exactly as production runs it; tests call this too, so
@@ -21,5 +22,6 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
   app.useBodyParser('urlencoded', { limit: '1mb', extended: true, parameterLimit: 1000 });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 }

@@ -24,6 +24,7 @@ export interface AppConfig {
     oauthServers: string[];
     allowInsecure: boolean;
     requestTimeoutMs: number;
+    retryBaseMs: number;
   };
   sync: {
     intervalMinutes: number;
@@ -62,6 +63,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       oauthServers: env.BITRIX24_OAUTH_SERVERS.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
       allowInsecure: env.BITRIX24_ALLOW_INSECURE,
       requestTimeoutMs: env.BITRIX24_REQUEST_TIMEOUT_MS,
+      retryBaseMs: env.BITRIX24_RETRY_BASE_MS,
     },
     sync: {
       intervalMinutes: env.SYNC_INTERVAL_MINUTES,

@@ -120,6 +120,12 @@ export class EnvironmentVariables {
   @Transform(toInteger)
   @IsInt()
   @Min(1)
+  @Max(60000)
+  BITRIX24_RETRY_BASE_MS = 1000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
   @Max(1440)
   SYNC_INTERVAL_MINUTES = 30;
 

@@ -18,3 +18,12 @@ export function currentLogContext(): LogContext {
 export function withLogContext<T>(fields: LogContext, fn: () => T): T {
   return storage.run({ ...currentLogContext(), ...fields }, fn);
 }
+
+/**
+ * Adds fields to the context of the work already running (e.g. the account once the
+ * API key is known), visible to every later log line of the same request.
+ */
+export function addToLogContext(fields: LogContext): void {
+  const store = storage.getStore();
+  if (store) Object.assign(store, fields);
+}

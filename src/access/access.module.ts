@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountEntity } from './account.entity';
+import { AccountsService } from './accounts.service';
+import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyService } from './api-key.service';
+import { ApiKeysController } from './api-keys.controller';
+import { MeController } from './me.controller';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AccountEntity, ApiKeyEntity])],
+  controllers: [ApiKeysController, MeController],
+  providers: [AccountsService, ApiKeyService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [AccountsService, ApiKeyService],
+})
+export class AccessModule {}

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
+import { Bitrix24Token } from './bitrix24-token';
+import { Bitrix24Client, Bitrix24Session } from './client/bitrix24-client';
+import { Bitrix24Error } from './client/bitrix24-error';
+import { LeakyBucketRegistry } from './client/leaky-bucket';
+import { UrlPolicy } from './client/url-policy';
+import { Bitrix24TokenService } from './bitrix24-token.service';
+
+export type ClientTarget =
+  | { kind: 'connection'; connectionId: string }
+  | { kind: 'webhook'; webhookUrl: string; portalKey: string }
+  | { kind: 'token'; clientEndpoint: string; accessToken: string; portalKey: string };
+
+/**
+ * Builds the REST client for a connection (or for a webhook/token being verified
+ * before anything is stored). One leaky bucket per portal is shared by all clients in
+ * this process.
+ */
+@Injectable()
+export class Bitrix24ClientFactory {
+  private readonly buckets = new LeakyBucketRegistry();
+  /** Counts HTTP requests sent to Bitrix24 (benchmarks and diagnostics). */
+  httpRequests = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly cipher: TokenCipher,
+    private readonly tokens: Bitrix24TokenService,
+  ) {}
+
+  get policy(): UrlPolicy {
+    return { allowInsecure: this.config.bitrix24.allowInsecure, production: this.config.env === 'production' };
+  }
+
+  async forConnection(connectionId: string): Promise<Bitrix24Client> {
+    const row = await this.db
+      .getRepository(Bitrix24ConnectionEntity)
+      .createQueryBuilder('c')
+      .addSelect('c.webhookUrlEnc')
+      .where('c.id = :id', { id: connectionId })
+      .getOne();
+    if (!row) throw new Bitrix24Error('auth_revoked', 'CONNECTION_NOT_FOUND', 'The connection no longer exists');
+    return this.build(this.connectionSession(row), row.memberId, row.rateLimitPerSecond, row.rateLimitBurst);
+  }
+
+  forWebhook(webhookUrl: string, portalKey: string): Bitrix24Client {
+    const base = webhookUrl.endsWith('/') ? webhookUrl : `${webhookUrl}/`;
+    return this.build(staticSession(base, null), portalKey, 2, 50);
+  }
+
+  forToken(token: Bitrix24Token): Bitrix24Client {
+    return this.build(staticSession(token.clientEndpoint, token.accessToken), token.portalKey, 2, 50);
+  }
+
+  private build(session: Bitrix24Session, portalKey: string, perSecond: number, burst: number): Bitrix24Client {
+    return new Bitrix24Client(session, {
+      policy: this.policy,
+      bucket: this.buckets.for(portalKey, perSecond, burst),
+      timeoutMs: this.config.bitrix24.requestTimeoutMs,
+      retryBaseMs: this.config.bitrix24.retryBaseMs,
+      onHttpRequest: () => {
+        this.httpRequests++;
+      },
+    });
+  }
+
+  private connectionSession(row: Bitrix24ConnectionEntity): Bitrix24Session {
+    let base = row.authType === 'webhook' ? this.cipher.open(row.webhookUrlEnc!) : row.clientEndpoint!;
+    if (!base.endsWith('/')) base += '/';
+    const id = row.id;
+    return {
+      baseUrl: () => base,
+      accessToken: async () => (row.authType === 'webhook' ? null : this.tokens.accessToken(id)),
+      refresh: (failed) => this.tokens.refresh(id, failed),
+      moved: async (newBase) => {
+        base = newBase;
+        const domain = new URL(newBase).host;
+        if (row.authType === 'webhook') {
+          await this.db.query(`UPDATE bitrix24_connection SET webhook_url_enc = $2, domain = $3, updated_at = now() WHERE id = $1`, [id, this.cipher.seal(newBase), domain]);
+        } else {
+          await this.db.query(`UPDATE bitrix24_connection SET client_endpoint = $2, domain = $3, updated_at = now() WHERE id = $1`, [id, newBase, domain]);
+        }
+      },
+    };
+  }
+}
+
+function staticSession(baseUrl: string, accessToken: string | null): Bitrix24Session {
+  let base = baseUrl;
+  return {
+    baseUrl: () => base,
+    accessToken: async () => accessToken,
+    refresh: async () => {
+      throw new Bitrix24Error('auth_revoked', 'expired_token', 'The access token expired before it was stored');
+    },
+    moved: async (newBase) => {
+      base = newBase;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, Principal } from '../access/principal';
+import { RequirePermission } from '../access/require-permission.decorator';
+import { UuidParam } from '../common/id-param';
+import { Bitrix24ConnectionsService } from './bitrix24-connections.service';
+import { ConnectionDto, CreateWebhookConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
+
+@ApiTags('bitrix24')
+@ApiBearerAuth()
+@Controller('api/v1/bitrix24/connections')
+export class Bitrix24ConnectionsController {
+  constructor(private readonly connections: Bitrix24ConnectionsService) {}
+
+  @Get()
+  @RequirePermission('connections:read')
+  @ApiOperation({ summary: "The account's Bitrix24 connections" })
+  @ApiOkResponse({ type: [ConnectionDto] })
+  list(@CurrentPrincipal() me: Principal): Promise<ConnectionDto[]> {
+    return this.connections.list(me.accountId);
+  }
+
+  @Post()
+  @RequirePermission('connections:manage')
+  @ApiOperation({ summary: 'Connect a portal with an incoming webhook (checked with a real call before saving)' })
+  @ApiResponse({ status: 201, type: ConnectionDto, description: 'Connected' })
+  @ApiResponse({ status: 200, type: ConnectionDto, description: 'The same webhook again: updated' })
+  async createWebhook(@CurrentPrincipal() me: Principal, @Body() body: CreateWebhookConnectionDto, @Res({ passthrough: true }) res: Response): Promise<ConnectionDto> {
+    const { connection, created } = await this.connections.createWebhook(me.accountId, body);
+    res.status(created ? 201 : 200);
+    return connection;
+  }
+
+  @Get(':id')
+  @RequirePermission('connections:read')
+  @ApiOkResponse({ type: ConnectionDto })
+  get(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<ConnectionDto> {
+    return this.connections.get(me.accountId, id);
+  }
+
+  @Patch(':id')
+  @RequirePermission('connections:manage')
+  @ApiOperation({ summary: 'Change sync settings: edition, extranet, default country, schedule, removal guard, rate limit' })
+  @ApiOkResponse({ type: ConnectionDto })
+  update(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Body() body: UpdateConnectionDto): Promise<ConnectionDto> {
+    return this.connections.update(me.accountId, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @RequirePermission('connections:manage')
+  @ApiOperation({ summary: 'Disconnect: stop syncing and forget the credentials; every imported employee stays' })
+  @ApiOkResponse({ type: ConnectionDto })
+  disconnect(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<ConnectionDto> {
+    return this.connections.disconnect(me.accountId, id);
+  }
+}

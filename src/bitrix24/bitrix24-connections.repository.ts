@@ -1,0 +1,179 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
+
+export interface SealedTokens {
+  accessTokenEnc: string;
+  refreshTokenEnc: string;
+  accessExpiresAt: Date;
+  clientEndpoint: string;
+  serverEndpoint: string | null;
+  scope: string | null;
+  appStatus: string | null;
+  bitrix24UserId: number | null;
+}
+
+/**
+ * The connection table's hand-written SQL: upserts keyed by member_id and state
+ * transitions as compare-and-set. Methods that serve the API take the account id.
+ */
+@Injectable()
+export class Bitrix24ConnectionsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private get repo() {
+    return this.db.getRepository(Bitrix24ConnectionEntity);
+  }
+
+  listForAccount(accountId: string): Promise<Bitrix24ConnectionEntity[]> {
+    return this.repo.find({ where: { accountId }, order: { createdAt: 'ASC' } });
+  }
+
+  findForAccount(accountId: string, id: string): Promise<Bitrix24ConnectionEntity | null> {
+    return this.repo.findOneBy({ accountId, id });
+  }
+
+  findById(id: string): Promise<Bitrix24ConnectionEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  async webhookUrlEnc(id: string): Promise<string | null> {
+    const [row]: Array<{ webhook_url_enc: string | null }> = await this.db.query(`SELECT webhook_url_enc FROM bitrix24_connection WHERE id = $1`, [id]);
+    return row?.webhook_url_enc ?? null;
+  }
+
+  /** The connection of a portal (any account), with the sealed application token for event checks. */
+  async findByMemberId(memberId: string): Promise<{ id: string; account_id: string | null; state: string; domain: string; application_token_enc: string | null } | null> {
+    const [row] = await this.db.query(`SELECT id, account_id, state, domain, application_token_enc FROM bitrix24_connection WHERE member_id = $1`, [memberId]);
+    return row ?? null;
+  }
+
+  /**
+   * Stores the result of an account's OAuth flow. The same member_id again updates
+   * the row (never a duplicate); a row installed before OAuth is bound to the account.
+   * Returns null when the portal belongs to another account.
+   */
+  async upsertFromOAuth(accountId: string, memberId: string, domain: string, tokens: SealedTokens): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `INSERT INTO bitrix24_connection (account_id, member_id, auth_type, domain, client_endpoint, server_endpoint, scope, app_status,
+                                        access_token_enc, refresh_token_enc, access_expires_at, refreshed_at, bitrix24_user_id,
+                                        state, state_changed_at, bound_at, next_sync_at)
+       VALUES ($1, $2, 'oauth', $3, $4, $5, $6, $7, $8, $9, $10, now(), $11, 'active', now(), now(), now())
+       ON CONFLICT (member_id) DO UPDATE SET
+         account_id = EXCLUDED.account_id, auth_type = 'oauth', domain = EXCLUDED.domain,
+         client_endpoint = EXCLUDED.client_endpoint, server_endpoint = EXCLUDED.server_endpoint,
+         scope = EXCLUDED.scope, app_status = EXCLUDED.app_status,
+         access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
+         access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), bitrix24_user_id = EXCLUDED.bitrix24_user_id,
+         webhook_url_enc = NULL,
+         -- An install callback is only as trustworthy as its sender; if the portal the
+         -- owner just authorized is not the one that install named, forget its token.
+         application_token_enc = CASE WHEN bitrix24_connection.account_id IS NULL AND bitrix24_connection.domain <> EXCLUDED.domain
+                                      THEN NULL ELSE bitrix24_connection.application_token_enc END,
+         state = 'active', state_reason = NULL, state_changed_at = now(), bound_at = coalesce(bitrix24_connection.bound_at, now()),
+         consecutive_failures = 0, last_error_code = NULL, last_error_message = NULL, last_error_at = NULL,
+         next_sync_at = now(), updated_at = now()
+       WHERE bitrix24_connection.account_id IS NULL OR bitrix24_connection.account_id = EXCLUDED.account_id
+       RETURNING id`,
+      [accountId, memberId, domain, tokens.clientEndpoint, tokens.serverEndpoint, tokens.scope, tokens.appStatus,
+        tokens.accessTokenEnc, tokens.refreshTokenEnc, tokens.accessExpiresAt, tokens.bitrix24UserId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /**
+   * The install callback (ONAPPINSTALL): records the portal and its application token.
+   * An already bound connection gets the new application token and, after a reinstall,
+   * the installer's tokens so it works again.
+   */
+  async upsertFromInstall(memberId: string, domain: string, applicationTokenEnc: string, tokens: SealedTokens): Promise<{ id: string; accountId: string | null }> {
+    const [row]: Array<{ id: string; account_id: string | null }> = await this.db.query(
+      `INSERT INTO bitrix24_connection (member_id, auth_type, domain, client_endpoint, server_endpoint, scope, app_status,
+                                        application_token_enc, access_token_enc, refresh_token_enc, access_expires_at, refreshed_at,
+                                        bitrix24_user_id, state, installed_at)
+       VALUES ($1, 'oauth', $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11, 'active', now())
+       ON CONFLICT (member_id) DO UPDATE SET
+         domain = EXCLUDED.domain, client_endpoint = EXCLUDED.client_endpoint, server_endpoint = EXCLUDED.server_endpoint,
+         scope = EXCLUDED.scope, app_status = EXCLUDED.app_status, application_token_enc = EXCLUDED.application_token_enc,
+         access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
+         access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), installed_at = now(),
+         state = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN 'active' ELSE bitrix24_connection.state END,
+         state_reason = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN NULL ELSE bitrix24_connection.state_reason END,
+         state_changed_at = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN now() ELSE bitrix24_connection.state_changed_at END,
+         next_sync_at = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN now() ELSE bitrix24_connection.next_sync_at END,
+         updated_at = now()
+       WHERE bitrix24_connection.auth_type = 'oauth'
+       RETURNING id, account_id`,
+      [memberId, domain, tokens.clientEndpoint, tokens.serverEndpoint, tokens.scope, tokens.appStatus, applicationTokenEnc,
+        tokens.accessTokenEnc, tokens.refreshTokenEnc, tokens.accessExpiresAt, tokens.bitrix24UserId],
+    );
+    return { id: row?.id, accountId: row?.account_id ?? null };
+  }
+
+  async upsertWebhook(accountId: string, memberId: string, domain: string, webhookUrlEnc: string, scope: string, edition: string, userId: number): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `INSERT INTO bitrix24_connection (account_id, member_id, auth_type, domain, webhook_url_enc, scope, edition, bitrix24_user_id,
+                                        state, state_changed_at, bound_at, next_sync_at)
+       VALUES ($1, $2, 'webhook', $3, $4, $5, $6, $7, 'active', now(), now(), now())
+       ON CONFLICT (member_id) DO UPDATE SET
+         webhook_url_enc = EXCLUDED.webhook_url_enc, scope = EXCLUDED.scope, edition = EXCLUDED.edition, domain = EXCLUDED.domain,
+         state = 'active', state_reason = NULL, state_changed_at = now(), consecutive_failures = 0,
+         last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, next_sync_at = now(), updated_at = now()
+       WHERE bitrix24_connection.account_id = EXCLUDED.account_id
+       RETURNING id`,
+      [accountId, memberId, domain, webhookUrlEnc, scope, edition, userId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async setApplicationTokenIfMissing(id: string, applicationTokenEnc: string): Promise<void> {
+    await this.db.query(`UPDATE bitrix24_connection SET application_token_enc = $2 WHERE id = $1 AND application_token_enc IS NULL`, [id, applicationTokenEnc]);
+  }
+
+  async recordEventBinding(id: string, error: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE bitrix24_connection SET events_bound_at = CASE WHEN $2::text IS NULL THEN now() ELSE events_bound_at END, events_error = $2, updated_at = now() WHERE id = $1`,
+      [id, error],
+    );
+  }
+
+  /** ONAPPUNINSTALL: every connection of the portal stops; tokens are wiped; employees stay. */
+  async markUninstalled(memberId: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `UPDATE bitrix24_connection
+          SET state = 'uninstalled', state_reason = 'app_uninstalled', state_changed_at = now(),
+              access_token_enc = NULL, refresh_token_enc = NULL, application_token_enc = NULL, access_expires_at = NULL,
+              events_bound_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE member_id = $1 AND auth_type = 'oauth'
+        RETURNING id`,
+      [memberId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Disconnect by the owner: secrets wiped, polling stops, employees and links stay. */
+  async disconnect(accountId: string, id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE bitrix24_connection
+          SET state = 'disconnected', state_reason = 'disconnected_by_owner', state_changed_at = now(),
+              access_token_enc = NULL, refresh_token_enc = NULL, webhook_url_enc = NULL, access_expires_at = NULL,
+              events_bound_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE account_id = $1 AND id = $2
+        RETURNING id`,
+      [accountId, id],
+    );
+    return rows.length > 0;
+  }
+
+  async updateSettings(accountId: string, id: string, patch: Record<string, unknown>): Promise<void> {
+    const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
+    if (!entries.length) return;
+    const sets = entries.map(([column], i) => `${column} = $${i + 3}`);
+    await this.db.query(`UPDATE bitrix24_connection SET ${sets.join(', ')}, updated_at = now() WHERE account_id = $1 AND id = $2`, [
+      accountId,
+      id,
+      ...entries.map(([, value]) => value),
+    ]);
+  }
+}

@@ -1,0 +1,163 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import { DomainException, notFound } from '../common/errors/domain.exception';
+import { nextDueAt, parseDailyTimes, SyncSchedule } from '../sync/rules';
+import { Bitrix24ClientFactory } from './bitrix24-client.factory';
+import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
+import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
+import { Bitrix24Error } from './client/bitrix24-error';
+import { assertPublicHost, assertSafeUrl } from './client/url-policy';
+import { toConnectionDto } from './connection.mapper';
+import { ConnectionDto, CreateWebhookConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
+import { maskWebhookUrl, parseWebhookUrl } from './portal-address';
+
+/** Scopes the import needs (api-reference/user/user-get.md; api-reference/departments/department-get.md). */
+const USER_SCOPES = ['user', 'user_basic'];
+const DEPARTMENT_SCOPE = 'department';
+
+export function missingScopes(granted: string[]): string[] {
+  const set = new Set(granted.map((s) => s.trim().toLowerCase()));
+  const missing: string[] = [];
+  if (!USER_SCOPES.some((s) => set.has(s))) missing.push('user (or user_basic)');
+  if (!set.has(DEPARTMENT_SCOPE)) missing.push(DEPARTMENT_SCOPE);
+  return missing;
+}
+
+export function connectionSchedule(row: Pick<Bitrix24ConnectionEntity, 'scheduleKind' | 'scheduleIntervalMinutes' | 'scheduleDailyTimes'>, defaultMinutes: number): SyncSchedule {
+  return row.scheduleKind === 'daily' && row.scheduleDailyTimes?.length
+    ? { kind: 'daily', timesUtc: row.scheduleDailyTimes }
+    : { kind: 'interval', minutes: row.scheduleIntervalMinutes ?? defaultMinutes };
+}
+
+@Injectable()
+export class Bitrix24ConnectionsService {
+  private readonly logger = new Logger(Bitrix24ConnectionsService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly connections: Bitrix24ConnectionsRepository,
+    private readonly clients: Bitrix24ClientFactory,
+    private readonly cipher: TokenCipher,
+  ) {}
+
+  async list(accountId: string): Promise<ConnectionDto[]> {
+    const rows = await this.connections.listForAccount(accountId);
+    return Promise.all(rows.map((row) => this.toDto(row)));
+  }
+
+  async get(accountId: string, id: string): Promise<ConnectionDto> {
+    return this.toDto(await this.require(accountId, id));
+  }
+
+  async require(accountId: string, id: string): Promise<Bitrix24ConnectionEntity> {
+    const row = await this.connections.findForAccount(accountId, id);
+    if (!row) throw notFound('Connection');
+    return row;
+  }
+
+  /**
+   * Connects a portal through an incoming webhook (on-premise or app-less portals).
+   * Nothing is stored until a real call proves the webhook works and its scope covers
+   * users and departments.
+   */
+  async createWebhook(accountId: string, input: CreateWebhookConnectionDto): Promise<{ connection: ConnectionDto; created: boolean }> {
+    const webhook = parseWebhookUrl(input.webhookUrl);
+    const url = assertSafeUrl(webhook.baseUrl, this.clients.policy, 'webhookUrl');
+    await assertPublicHost(url, this.clients.policy, 'webhookUrl');
+    const portalKey = `webhook:${webhook.domain}:${webhook.userId}`;
+    const client = this.clients.forWebhook(webhook.baseUrl, portalKey);
+    let granted: string[];
+    try {
+      const scope = await client.call<string[]>('scope');
+      granted = Array.isArray(scope.result) ? scope.result.map(String) : [];
+    } catch (error) {
+      throw this.webhookProblem(error);
+    }
+    const missing = missingScopes(granted);
+    if (missing.length) {
+      throw new DomainException('unprocessable', 'webhook_scope_insufficient', `The webhook lacks the permissions the import needs: ${missing.join(', ')}. Edit the webhook in Bitrix24 and add them.`, {
+        missingScopes: missing,
+        grantedScopes: granted,
+      });
+    }
+    try {
+      await client.call('user.get', { FILTER: { ID: webhook.userId }, ADMIN_MODE: true });
+      await client.call('department.get', { start: 0 });
+    } catch (error) {
+      throw this.webhookProblem(error);
+    }
+    const existing = await this.connections.findByMemberId(portalKey);
+    const id = await this.connections.upsertWebhook(accountId, portalKey, webhook.domain, this.cipher.seal(webhook.baseUrl), granted.join(','), input.edition ?? 'on_premise', webhook.userId);
+    if (!id) throw new DomainException('conflict', 'portal_connected_elsewhere', 'This webhook is already connected to another account');
+    this.logger.log({ msg: 'webhook connection saved', connectionId: id, domain: webhook.domain });
+    return { connection: await this.get(accountId, id), created: !existing };
+  }
+
+  async update(accountId: string, id: string, input: UpdateConnectionDto): Promise<ConnectionDto> {
+    const row = await this.require(accountId, id);
+    const patch: Record<string, unknown> = {
+      edition: input.edition,
+      include_extranet: input.includeExtranet,
+      default_country: input.defaultCountry,
+      removal_guard_percent: input.removalGuardPercent,
+      rate_limit_per_second: input.rateLimit?.perSecond,
+      rate_limit_burst: input.rateLimit?.burst,
+    };
+    if (input.schedule) {
+      const schedule: SyncSchedule =
+        input.schedule.kind === 'daily'
+          ? { kind: 'daily', timesUtc: this.dailyTimes(input.schedule.dailyTimesUtc ?? []) }
+          : { kind: 'interval', minutes: input.schedule.intervalMinutes ?? this.config.sync.intervalMinutes };
+      patch.schedule_kind = schedule.kind;
+      patch.schedule_interval_minutes = schedule.kind === 'interval' ? (input.schedule.intervalMinutes ?? null) : null;
+      patch.schedule_daily_times = schedule.kind === 'daily' ? schedule.timesUtc : null;
+      // The new schedule takes effect from now, not from the last run.
+      if (row.state === 'active') patch.next_sync_at = nextDueAt(schedule, new Date());
+    }
+    await this.connections.updateSettings(accountId, id, patch);
+    return this.get(accountId, id);
+  }
+
+  async disconnect(accountId: string, id: string): Promise<ConnectionDto> {
+    await this.require(accountId, id);
+    await this.connections.disconnect(accountId, id);
+    this.logger.log({ msg: 'connection disconnected by owner; employees kept', connectionId: id });
+    return this.get(accountId, id);
+  }
+
+  private dailyTimes(times: string[]): string[] {
+    try {
+      return parseDailyTimes(times);
+    } catch (error) {
+      throw new DomainException('invalid', 'validation_failed', 'Request validation failed', [{ field: 'schedule.dailyTimesUtc', problems: [(error as Error).message] }]);
+    }
+  }
+
+  private webhookProblem(error: unknown): DomainException {
+    if (error instanceof DomainException) return error;
+    if (error instanceof Bitrix24Error) {
+      const byKind: Record<string, [string, string]> = {
+        auth_revoked: ['webhook_rejected', 'Bitrix24 does not accept this webhook (wrong user id or secret, or it was deleted)'],
+        insufficient_scope: ['webhook_scope_insufficient', 'The webhook lacks a permission the import needs (user, department)'],
+        payment_required: ['portal_plan_without_rest', 'The portal’s plan does not include the REST API'],
+        portal_gone: ['portal_gone', 'The portal is closed or deleted'],
+        rate_limited: ['portal_rate_limited', 'The portal is throttling requests; try again in a minute'],
+        transient: ['portal_unreachable', 'The portal did not answer; check the address and that it is reachable from this service'],
+        invalid_request: ['webhook_rejected', 'The portal did not accept the request'],
+      };
+      const [code, message] = byKind[error.kind] ?? byKind.invalid_request;
+      return new DomainException('unprocessable', code, message, { bitrix24Error: error.code });
+    }
+    return new DomainException('unprocessable', 'portal_unreachable', 'The portal did not answer');
+  }
+
+  private async toDto(row: Bitrix24ConnectionEntity): Promise<ConnectionDto> {
+    let masked: string | null = null;
+    if (row.authType === 'webhook') {
+      const sealed = await this.connections.webhookUrlEnc(row.id);
+      masked = sealed ? maskWebhookUrl(this.cipher.open(sealed)) : null;
+    }
+    return toConnectionDto(row, this.config, masked);
+  }
+}

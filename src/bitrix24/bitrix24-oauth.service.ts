@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import { DomainException } from '../common/errors/domain.exception';
+import { Bitrix24ClientFactory } from './bitrix24-client.factory';
+import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
+import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
+import { expiryOf } from './bitrix24-token.service';
+import { Bitrix24Error } from './client/bitrix24-error';
+import { Bitrix24OAuthServerClient, Bitrix24TokenResponse } from './client/oauth-server.client';
+import { assertSafeUrl } from './client/url-policy';
+import { parsePortalAddress } from './portal-address';
+
+const STATE_TTL_MINUTES = 10;
+/** Events this service listens to (api-reference/events/event-bind.md). */
+const BOUND_EVENTS = ['ONUSERADD', 'ONAPPUNINSTALL'];
+
+export interface OAuthCallbackQuery {
+  code?: string;
+  state?: string;
+  domain?: string;
+  member_id?: string;
+  scope?: string;
+  server_domain?: string;
+}
+
+const hashState = (state: string) => createHash('sha256').update(state).digest('hex');
+
+/**
+ * The OAuth 2.0 app flow (settings/oauth/index.md): an owner starts it from the settings
+ * page, Bitrix24 sends the browser back with a code, and the code is exchanged at the
+ * allow-listed authorization server. The state is random, single-use, short-lived and
+ * bound to the account that started the flow.
+ */
+@Injectable()
+export class Bitrix24OAuthService {
+  private readonly logger = new Logger(Bitrix24OAuthService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly oauthServer: Bitrix24OAuthServerClient,
+    private readonly connections: Bitrix24ConnectionsRepository,
+    private readonly clients: Bitrix24ClientFactory,
+    private readonly cipher: TokenCipher,
+    @Inject(BITRIX24_EVENT_SINK) private readonly sink: Bitrix24EventSink,
+  ) {}
+
+  get eventsUrl(): string {
+    return `${this.config.publicUrl}/bitrix24/events`;
+  }
+
+  async start(accountId: string, keyId: string, portal: string): Promise<{ authorizeUrl: string; expiresAt: string }> {
+    if (!this.oauthServer.configured) {
+      throw new DomainException('unavailable', 'oauth_not_configured', 'This service has no Bitrix24 application configured (BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET); connect with an incoming webhook instead');
+    }
+    const address = parsePortalAddress(portal, this.config.bitrix24.allowInsecure);
+    assertSafeUrl(address.origin, this.clients.policy, 'portal');
+    const state = randomBytes(24).toString('base64url');
+    const expiresAt = new Date(Date.now() + STATE_TTL_MINUTES * 60_000);
+    await this.db.query(
+      `INSERT INTO bitrix24_oauth_state (account_id, state_hash, portal_domain, portal_base_url, created_by_key_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [accountId, hashState(state), address.domain, address.origin, keyId, expiresAt],
+    );
+    // Stale states are useless; drop them while we are here.
+    await this.db.query(`DELETE FROM bitrix24_oauth_state WHERE expires_at < now() - interval '1 day'`);
+    const url = new URL('/oauth/authorize/', address.origin);
+    url.searchParams.set('client_id', this.config.bitrix24.clientId!);
+    url.searchParams.set('state', state);
+    return { authorizeUrl: url.toString(), expiresAt: expiresAt.toISOString() };
+  }
+
+  /** Completes the flow; returns the connection id. Throws DomainException for the error page. */
+  async callback(query: OAuthCallbackQuery): Promise<string> {
+    const { code, state, member_id: memberId, server_domain: serverDomain } = query;
+    if (!code || !state || !memberId || !serverDomain || code.length > 512 || state.length > 128) {
+      throw new DomainException('invalid', 'oauth_callback_incomplete', 'The authorization answer from Bitrix24 is incomplete (code, state, member_id and server_domain are required).');
+    }
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(memberId)) throw new DomainException('invalid', 'oauth_callback_invalid', 'The portal identity (member_id) is malformed.');
+    // The secret may only travel to an allow-listed server: check before consuming anything.
+    this.oauthServer.tokenEndpoint(serverDomain);
+    const [claimed]: Array<{ account_id: string; portal_domain: string }> = await this.db.query(
+      `UPDATE bitrix24_oauth_state SET used_at = now()
+        WHERE state_hash = $1 AND used_at IS NULL AND expires_at > now()
+        RETURNING account_id, portal_domain`,
+      [hashState(state)],
+    );
+    if (!claimed) {
+      throw new DomainException('invalid', 'oauth_state_invalid', 'This authorization link is invalid, expired or already used. Start the connection again from the settings page.');
+    }
+    let tokens: Bitrix24TokenResponse;
+    try {
+      tokens = await this.oauthServer.exchangeCode(serverDomain, code);
+    } catch (error) {
+      const reason = error instanceof Bitrix24Error ? error.code : 'unknown';
+      this.logger.warn({ msg: 'code exchange failed', reason });
+      throw new DomainException('upstream', 'oauth_exchange_failed', `Bitrix24 did not accept the authorization (${reason}). Start the connection again.`);
+    }
+    if (tokens.member_id && tokens.member_id !== memberId) {
+      throw new DomainException('invalid', 'oauth_member_mismatch', 'The authorization server answered for a different portal.');
+    }
+    const clientEndpoint = assertSafeUrl(tokens.client_endpoint, this.clients.policy, 'client_endpoint').toString();
+    const domain = new URL(clientEndpoint).host.toLowerCase();
+    const id = await this.connections.upsertFromOAuth(claimed.account_id, memberId, domain, {
+      accessTokenEnc: this.cipher.seal(tokens.access_token),
+      refreshTokenEnc: this.cipher.seal(tokens.refresh_token),
+      accessExpiresAt: expiryOf(tokens),
+      clientEndpoint,
+      serverEndpoint: tokens.server_endpoint ?? `https://${serverDomain}/rest/`,
+      scope: tokens.scope ?? query.scope ?? null,
+      appStatus: tokens.status ?? null,
+      bitrix24UserId: tokens.user_id ? Number(tokens.user_id) : null,
+    });
+    if (!id) {
+      throw new DomainException('conflict', 'portal_connected_elsewhere', 'This Bitrix24 portal is already connected to another account.');
+    }
+    this.logger.log({ msg: 'portal connected through OAuth', connectionId: id, domain });
+    await this.bindEvents(id);
+    await this.sink.connectionReady(id);
+    return id;
+  }
+
+  /** Binds our event handler; a failure is recorded on the connection, not fatal. */
+  async bindEvents(connectionId: string): Promise<void> {
+    try {
+      const client = await this.clients.forConnection(connectionId);
+      for (const event of BOUND_EVENTS) {
+        try {
+          await client.call('event.bind', { event, handler: this.eventsUrl });
+        } catch (error) {
+          // Binding the same handler twice is refused with an "already bound" error: fine.
+          if (!(error instanceof Bitrix24Error && /already|binded|bound/i.test(error.message))) throw error;
+        }
+      }
+      await this.connections.recordEventBinding(connectionId, null);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn({ msg: 'event.bind failed; new users will arrive with the scheduled sync', connectionId, error: message });
+      await this.connections.recordEventBinding(connectionId, message.slice(0, 500));
+    }
+  }
+}

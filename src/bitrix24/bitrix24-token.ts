@@ -1,0 +1,6 @@
+/** A token not yet stored (install callback, OAuth callback) used to make first calls. */
+export interface Bitrix24Token {
+  clientEndpoint: string;
+  accessToken: string;
+  portalKey: string;
+}

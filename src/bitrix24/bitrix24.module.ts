@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Bitrix24ClientFactory } from './bitrix24-client.factory';
+import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
+import { Bitrix24ConnectionsController } from './bitrix24-connections.controller';
+import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
+import { Bitrix24ConnectionsService } from './bitrix24-connections.service';
+import { Bitrix24EventsController } from './bitrix24-events.controller';
+import { Bitrix24EventsService } from './bitrix24-events.service';
+import { Bitrix24OAuthController } from './bitrix24-oauth.controller';
+import { Bitrix24OAuthService } from './bitrix24-oauth.service';
+import { Bitrix24TokenService } from './bitrix24-token.service';
+import { Bitrix24OAuthServerClient } from './client/oauth-server.client';
+
+/**
+ * Connecting Bitrix24 portals: OAuth app flow, install/uninstall and user events,
+ * incoming webhooks, the token lifecycle and the REST client. BITRIX24_EVENT_SINK is
+ * provided by the sync module.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Bitrix24ConnectionEntity])],
+  controllers: [Bitrix24OAuthController, Bitrix24EventsController, Bitrix24ConnectionsController],
+  providers: [
+    Bitrix24OAuthServerClient,
+    Bitrix24TokenService,
+    Bitrix24ClientFactory,
+    Bitrix24ConnectionsRepository,
+    Bitrix24ConnectionsService,
+    Bitrix24OAuthService,
+    Bitrix24EventsService,
+  ],
+  exports: [Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService],
+})
+export class Bitrix24Module {}

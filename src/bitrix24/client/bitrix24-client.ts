@@ -1,0 +1,281 @@
+import { Logger } from '@nestjs/common';
+import type { Bitrix24Department, Bitrix24User } from '../bitrix24-user';
+import { Bitrix24Error, classifyBitrix24Error } from './bitrix24-error';
+import type { LeakyBucket } from './leaky-bucket';
+import { buildPhpQuery } from './php-query';
+import { assertSafeUrl, UrlPolicy } from './url-policy';
+
+/** Fixed by Bitrix24 for list methods (api-reference/user/user-get.md: "always static: 50 records"). */
+export const PAGE_SIZE = 50;
+/** At most 50 commands per batch (api-reference/how-to-call-rest-api/batch.md). */
+export const MAX_BATCH_COMMANDS = 50;
+
+/** What a client needs to know about the portal it talks to; backed by the connection row. */
+export interface Bitrix24Session {
+  /** Base REST address ending in '/': `https://portal/rest/` (OAuth) or the webhook URL. */
+  baseUrl(): string;
+  /** The OAuth access token to send as `auth`, or null for an incoming webhook. */
+  accessToken(): Promise<string | null>;
+  /** Bitrix24 said `failedToken` expired: get a fresh one (serialized across replicas). */
+  refresh(failedToken: string): Promise<void>;
+  /** Bitrix24 redirected us: the portal moved to a new address. */
+  moved(newBaseUrl: string): Promise<void>;
+}
+
+export interface Bitrix24ClientOptions {
+  policy: UrlPolicy;
+  bucket: LeakyBucket;
+  timeoutMs: number;
+  /** First backoff step; doubled per retry, with full jitter. */
+  retryBaseMs: number;
+  maxTransientRetries?: number;
+  maxRateLimitRetries?: number;
+  /** Longest wait for an OPERATION_TIME_LIMIT block to lift before giving up the run. */
+  maxOperatingWaitMs?: number;
+  /** Called once per HTTP request sent (metrics, benchmarks). */
+  onHttpRequest?: (method: string) => void;
+}
+
+export interface Bitrix24Envelope<T = unknown> {
+  result: T;
+  total?: number;
+  next?: number;
+  time?: { operating?: number; operating_reset_at?: number; [k: string]: unknown };
+}
+
+export interface BatchCommand {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface BatchResult {
+  result: Record<string, unknown>;
+  errors: Record<string, { error: string; error_description?: string }>;
+  total: Record<string, number>;
+  next: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** PHP encodes an empty associative array as `[]`; batch sections may arrive either way. */
+function section<T>(value: unknown): Record<string, T> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, T>) : {};
+}
+
+/**
+ * The one Bitrix24 REST client. Paces requests with the portal's leaky bucket, refreshes
+ * an expired token once per request, backs off on QUERY_LIMIT_EXCEEDED, waits out
+ * OPERATION_TIME_LIMIT, retries reads on network errors and 5xx, follows a portal move,
+ * and turns every other failure into a typed Bitrix24Error.
+ */
+export class Bitrix24Client {
+  private readonly logger = new Logger(Bitrix24Client.name);
+
+  constructor(
+    private readonly session: Bitrix24Session,
+    private readonly options: Bitrix24ClientOptions,
+  ) {}
+
+  async call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<Bitrix24Envelope<T>> {
+    return this.request<T>(method, params);
+  }
+
+  /** Up to 50 commands in one HTTP request; per-command errors come back, not thrown. */
+  async batch(commands: Record<string, BatchCommand>, halt = false): Promise<BatchResult> {
+    const keys = Object.keys(commands);
+    if (keys.length === 0) return { result: {}, errors: {}, total: {}, next: {} };
+    if (keys.length > MAX_BATCH_COMMANDS) throw new Error(`A batch holds at most ${MAX_BATCH_COMMANDS} commands`);
+    const cmd = Object.fromEntries(
+      keys.map((key) => {
+        const { method, params } = commands[key];
+        const query = params ? buildPhpQuery(params) : '';
+        return [key, query ? `${method}?${query}` : method];
+      }),
+    );
+    const envelope = await this.request<Record<string, unknown>>('batch', { halt: halt ? 1 : 0, cmd });
+    const body = section<unknown>(envelope.result);
+    return {
+      result: section(body.result),
+      errors: section(body.result_error),
+      total: section(body.result_total),
+      next: section(body.result_next),
+    };
+  }
+
+  /**
+   * Every user the portal has, as a stream of pages: `user.get` with ADMIN_MODE and no
+   * ACTIVE filter, so dismissed users come too (api-reference/user/user-get.md: "ACTIVE —
+   * when set to true excludes dismissed users"). The first page tells the total; the rest
+   * come 50 pages (2,500 users) per batch request. Sorted by ID so pages do not overlap.
+   */
+  async *userPages(): AsyncGenerator<{ users: Bitrix24User[]; total: number }> {
+    yield* this.listAll<Bitrix24User>('user.get', { sort: 'ID', order: 'ASC', ADMIN_MODE: true });
+  }
+
+  /** Departments, paged with `start` (department.get does not page by ID filters). */
+  async departments(): Promise<Bitrix24Department[]> {
+    const all: Bitrix24Department[] = [];
+    for await (const page of this.listAll<Bitrix24Department>('department.get', { sort: 'ID', order: 'ASC' })) all.push(...page.users);
+    return all;
+  }
+
+  /** Full records of the given users (dismissed ones included), 50 ids per command. */
+  async usersById(ids: number[]): Promise<Bitrix24User[]> {
+    const unique = [...new Set(ids)];
+    const found: Bitrix24User[] = [];
+    for (let offset = 0; offset < unique.length; offset += PAGE_SIZE * MAX_BATCH_COMMANDS) {
+      const slice = unique.slice(offset, offset + PAGE_SIZE * MAX_BATCH_COMMANDS);
+      const commands: Record<string, BatchCommand> = {};
+      for (let i = 0; i < slice.length; i += PAGE_SIZE) {
+        commands[`u${i / PAGE_SIZE}`] = { method: 'user.get', params: { FILTER: { ID: slice.slice(i, i + PAGE_SIZE) }, ADMIN_MODE: true } };
+      }
+      const batch = await this.batch(commands);
+      this.throwFirstError(batch);
+      for (const key of Object.keys(commands)) found.push(...((batch.result[key] as Bitrix24User[] | undefined) ?? []));
+    }
+    return found;
+  }
+
+  private async *listAll<T>(method: string, params: Record<string, unknown>): AsyncGenerator<{ users: T[]; total: number }> {
+    const first = await this.request<T[]>(method, { ...params, start: 0 });
+    let total = Number(first.total ?? (first.result ?? []).length);
+    const firstPage = Array.isArray(first.result) ? first.result : [];
+    yield { users: firstPage, total };
+    if (first.next === undefined || firstPage.length < PAGE_SIZE) return;
+    let start = Number(first.next);
+    // Batch query strings cannot carry a JSON boolean; ADMIN_MODE=true reads as true.
+    while (start < total) {
+      const commands: Record<string, BatchCommand> = {};
+      const starts: number[] = [];
+      for (let i = 0; i < MAX_BATCH_COMMANDS && start + i * PAGE_SIZE < total; i++) {
+        starts.push(start + i * PAGE_SIZE);
+        commands[`p${i}`] = { method, params: { ...params, start: start + i * PAGE_SIZE } };
+      }
+      const batch = await this.batch(commands);
+      this.throwFirstError(batch);
+      const users: T[] = [];
+      let lastNext: number | undefined;
+      let lastLength = PAGE_SIZE;
+      for (let i = 0; i < starts.length; i++) {
+        const key = `p${i}`;
+        const page = (batch.result[key] as T[] | undefined) ?? [];
+        users.push(...page);
+        lastLength = page.length;
+        lastNext = batch.next[key] === undefined ? undefined : Number(batch.next[key]);
+        if (batch.total[key] !== undefined) total = Math.max(total, Number(batch.total[key]));
+      }
+      yield { users, total };
+      if (lastNext === undefined || lastLength < PAGE_SIZE) return;
+      start = lastNext;
+    }
+  }
+
+  private throwFirstError(batch: BatchResult): void {
+    const [key] = Object.keys(batch.errors);
+    if (key) {
+      const error = classifyBitrix24Error(0, batch.errors[key]);
+      // A sub-command that failed on its own is not a transport problem; keep its kind.
+      throw new Bitrix24Error(error.kind === 'invalid_request' ? 'transient' : error.kind, error.code, `batch command ${key}: ${error.message}`);
+    }
+  }
+
+  private async request<T>(method: string, params: Record<string, unknown>): Promise<Bitrix24Envelope<T>> {
+    const maxTransient = this.options.maxTransientRetries ?? 4;
+    const maxRate = this.options.maxRateLimitRetries ?? 6;
+    const maxOperatingWait = this.options.maxOperatingWaitMs ?? 120_000;
+    let refreshed = false;
+    let transientRetries = 0;
+    let rateRetries = 0;
+    for (;;) {
+      await this.options.bucket.take();
+      const token = await this.session.accessToken();
+      let error: Bitrix24Error;
+      try {
+        const { status, body } = await this.post(method, token ? { ...params, auth: token } : params);
+        const payload = body as { error?: unknown; time?: { operating_reset_at?: number } } | null;
+        if (status >= 200 && status < 300 && payload && payload.error === undefined) return payload as Bitrix24Envelope<T>;
+        error = classifyBitrix24Error(status, payload, payload?.time?.operating_reset_at);
+      } catch (thrown) {
+        if (thrown instanceof Bitrix24Error) error = thrown;
+        else throw thrown;
+      }
+      if (error.kind === 'auth_expired' && token && !refreshed) {
+        refreshed = true;
+        await this.session.refresh(token);
+        continue;
+      }
+      if (error.kind === 'rate_limited' && error.code === 'QUERY_LIMIT_EXCEEDED' && rateRetries < maxRate) {
+        this.options.bucket.markFull();
+        await sleep(this.backoff(rateRetries++));
+        continue;
+      }
+      if (error.kind === 'rate_limited' && error.code === 'OPERATION_TIME_LIMIT' && rateRetries < maxRate) {
+        const wait = error.retryAt ? error.retryAt - Date.now() : this.backoff(rateRetries);
+        if (wait <= maxOperatingWait) {
+          rateRetries++;
+          this.logger.warn({ msg: 'Bitrix24 method over its operating time limit; waiting', method, waitMs: Math.max(0, wait) });
+          await sleep(Math.max(0, wait) + 50);
+          continue;
+        }
+      }
+      if (error.kind === 'transient' && transientRetries < maxTransient) {
+        await sleep(this.backoff(transientRetries++));
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  /** POSTs JSON; follows a portal move (30x) by re-POSTing to the new address. */
+  private async post(method: string, payload: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+    let url = `${this.session.baseUrl()}${method}.json`;
+    const body = JSON.stringify(payload);
+    for (let hop = 0; hop <= 3; hop++) {
+      assertSafeUrl(url, this.options.policy, 'Bitrix24 address');
+      this.options.onHttpRequest?.(method);
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (error) {
+        const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
+        throw new Bitrix24Error('transient', 'NETWORK_ERROR', `Bitrix24 request ${method} failed: ${reason}`, 0);
+      }
+      if ([301, 302, 303, 307, 308].includes(response.status)) {
+        const location = response.headers.get('location');
+        await response.arrayBuffer().catch(() => undefined);
+        if (!location) throw new Bitrix24Error('transient', 'BAD_REDIRECT', `Bitrix24 redirected ${method} without a Location`, response.status);
+        const next = new URL(location, url);
+        next.search = '';
+        const suffix = `${method}.json`;
+        const path = next.pathname.endsWith(suffix) ? next.pathname.slice(0, -suffix.length) : next.pathname.replace(/[^/]*$/, '');
+        const newBase = `${next.origin}${path}`;
+        assertSafeUrl(newBase, this.options.policy, 'Bitrix24 new address');
+        this.logger.warn({ msg: 'Bitrix24 portal moved; following', to: next.origin });
+        await this.session.moved(newBase);
+        url = `${newBase}${suffix}`;
+        continue;
+      }
+      const text = await response.text();
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        if (response.status >= 500) throw new Bitrix24Error('transient', `HTTP_${response.status}`, `Bitrix24 answered ${response.status} with a non-JSON body`, response.status);
+        throw new Bitrix24Error('invalid_request', 'NOT_JSON', `Bitrix24 answered ${response.status} with a non-JSON body`, response.status);
+      }
+      return { status: response.status, body: parsed };
+    }
+    throw new Bitrix24Error('transient', 'TOO_MANY_REDIRECTS', `Bitrix24 redirected ${method} too many times`);
+  }
+
+  private backoff(attempt: number): number {
+    const cap = this.options.retryBaseMs * 2 ** Math.min(attempt, 6);
+    return Math.round(cap / 2 + Math.random() * (cap / 2));
+  }
+}

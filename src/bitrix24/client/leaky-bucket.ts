@@ -1,0 +1,74 @@
+/**
+ * Bitrix24's request-intensity limit is a leaky bucket (limits.md): each request adds
+ * one unit, the bucket drains at `perSecond`, and past `burst` units the portal answers
+ * 503 QUERY_LIMIT_EXCEEDED. We keep a model of the portal's bucket and wait before a
+ * request would overflow it, so a healthy run never sees a 503.
+ */
+export class LeakyBucket {
+  private level = 0;
+  private updatedAt: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private perSecond: number,
+    private burst: number,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.updatedAt = now();
+  }
+
+  configure(perSecond: number, burst: number): void {
+    this.perSecond = perSecond;
+    this.burst = burst;
+  }
+
+  /** Resolves when one more request fits; requests are admitted in order. */
+  take(): Promise<void> {
+    const turn = this.queue.then(async () => {
+      this.drain();
+      // A small margin below the portal's burst absorbs clock skew between us and it.
+      const capacity = Math.max(1, this.burst - 1);
+      if (this.level + 1 > capacity) {
+        await this.sleep(Math.ceil(((this.level + 1 - capacity) / this.perSecond) * 1000));
+        this.drain();
+      }
+      this.level += 1;
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** The portal said we overflowed: assume the bucket is full. */
+  markFull(): void {
+    this.drain();
+    this.level = this.burst;
+  }
+
+  get currentLevel(): number {
+    this.drain();
+    return this.level;
+  }
+
+  private drain(): void {
+    const now = this.now();
+    this.level = Math.max(0, this.level - ((now - this.updatedAt) / 1000) * this.perSecond);
+    this.updatedAt = now;
+  }
+}
+
+/** One bucket per portal per process, shared by every client talking to that portal. */
+export class LeakyBucketRegistry {
+  private readonly buckets = new Map<string, LeakyBucket>();
+
+  for(portalKey: string, perSecond: number, burst: number): LeakyBucket {
+    let bucket = this.buckets.get(portalKey);
+    if (!bucket) {
+      bucket = new LeakyBucket(perSecond, burst);
+      this.buckets.set(portalKey, bucket);
+    } else {
+      bucket.configure(perSecond, burst);
+    }
+    return bucket;
+  }
+}

@@ -1,0 +1,40 @@
+import type { AppConfig } from '../config/app-config';
+import type { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
+import type { ConnectionDto } from './dto/connection.dto';
+
+export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig, webhookUrlMasked: string | null): ConnectionDto {
+  return {
+    id: row.id,
+    authType: row.authType,
+    domain: row.domain,
+    memberId: row.memberId,
+    edition: row.edition,
+    state: row.state,
+    stateReason: row.stateReason,
+    stateChangedAt: row.stateChangedAt.toISOString(),
+    scope: row.scope,
+    appStatus: row.appStatus,
+    webhookUrl: webhookUrlMasked,
+    eventsBound: Boolean(row.eventsBoundAt),
+    eventsError: row.eventsError,
+    settings: {
+      includeExtranet: row.includeExtranet,
+      defaultCountry: row.defaultCountry,
+      schedule: {
+        kind: row.scheduleKind,
+        intervalMinutes: row.scheduleKind === 'interval' ? (row.scheduleIntervalMinutes ?? config.sync.intervalMinutes) : null,
+        dailyTimesUtc: row.scheduleKind === 'daily' ? (row.scheduleDailyTimes ?? []) : null,
+      },
+      removalGuardPercent: row.removalGuardPercent ?? config.sync.removalGuardPercent,
+      rateLimit: { perSecond: row.rateLimitPerSecond, burst: row.rateLimitBurst },
+    },
+    sync: {
+      nextSyncAt: row.state === 'active' ? (row.nextSyncAt?.toISOString() ?? null) : null,
+      lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
+      consecutiveFailures: row.consecutiveFailures,
+      lastError: row.lastErrorCode && row.lastErrorAt ? { code: row.lastErrorCode, message: row.lastErrorMessage ?? '', at: row.lastErrorAt.toISOString() } : null,
+      polling: row.state === 'active',
+    },
+    createdAt: row.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,159 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+export class StartOAuthDto {
+  @ApiProperty({ example: 'acme.bitrix24.ru', description: 'The portal address: a domain or a URL' })
+  @IsString()
+  @MaxLength(300)
+  portal: string;
+}
+
+export class StartOAuthResponseDto {
+  @ApiProperty({ example: 'https://acme.bitrix24.ru/oauth/authorize/?client_id=app.123&state=…' })
+  authorizeUrl: string;
+
+  @ApiProperty({ format: 'date-time', description: 'The state expires then; start again after it' })
+  expiresAt: string;
+}
+
+export class CreateWebhookConnectionDto {
+  @ApiProperty({ example: 'https://portal.example.com/rest/1/abc123secret/', description: 'An incoming webhook of the portal' })
+  @IsString()
+  @MaxLength(500)
+  webhookUrl: string;
+
+  @ApiPropertyOptional({ enum: ['cloud', 'on_premise'], default: 'on_premise' })
+  @IsOptional()
+  @IsIn(['cloud', 'on_premise'])
+  edition?: 'cloud' | 'on_premise';
+}
+
+export class ScheduleDto {
+  @ApiProperty({ enum: ['interval', 'daily'] })
+  @IsIn(['interval', 'daily'])
+  kind: 'interval' | 'daily';
+
+  @ApiPropertyOptional({ minimum: 5, maximum: 1440, description: 'kind=interval: minutes between runs (default SYNC_INTERVAL_MINUTES)' })
+  @ValidateIf((o: ScheduleDto) => o.kind === 'interval' && o.intervalMinutes !== undefined)
+  @IsInt()
+  @Min(5)
+  @Max(1440)
+  intervalMinutes?: number;
+
+  @ApiPropertyOptional({ type: [String], example: ['06:00', '18:00'], description: 'kind=daily: UTC times HH:MM' })
+  @ValidateIf((o: ScheduleDto) => o.kind === 'daily')
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(24)
+  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/, { each: true, message: 'each daily time must be HH:MM (UTC)' })
+  dailyTimesUtc?: string[];
+}
+
+export class RateLimitDto {
+  @ApiProperty({ minimum: 0.5, maximum: 50, description: 'Requests per second the portal drains (2 by default, 5 on Enterprise)' })
+  @IsNumber()
+  @Min(0.5)
+  @Max(50)
+  perSecond: number;
+
+  @ApiProperty({ minimum: 1, maximum: 1000, description: 'Burst size (50 by default, 250 on Enterprise)' })
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  burst: number;
+}
+
+export class UpdateConnectionDto {
+  @ApiPropertyOptional({ enum: ['cloud', 'on_premise'], description: 'on_premise makes the department a required field' })
+  @IsOptional()
+  @IsIn(['cloud', 'on_premise'])
+  edition?: 'cloud' | 'on_premise';
+
+  @ApiPropertyOptional({ description: 'Import extranet users too (off by default)' })
+  @IsOptional()
+  @IsBoolean()
+  includeExtranet?: boolean;
+
+  @ApiPropertyOptional({ example: 'RU', description: 'Country for phone numbers written without a country code' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'defaultCountry must be an ISO 3166-1 alpha-2 code such as RU' })
+  defaultCountry?: string;
+
+  @ApiPropertyOptional({ type: ScheduleDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ScheduleDto)
+  schedule?: ScheduleDto;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, nullable: true, description: 'Hold removals above this share of linked employees (default SYNC_REMOVAL_GUARD_PERCENT); null resets' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  removalGuardPercent?: number | null;
+
+  @ApiPropertyOptional({ type: RateLimitDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RateLimitDto)
+  rateLimit?: RateLimitDto;
+}
+
+export class ConnectionErrorDto {
+  @ApiProperty() code: string;
+  @ApiProperty() message: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+}
+
+export class ConnectionSettingsDto {
+  @ApiProperty() includeExtranet: boolean;
+  @ApiProperty() defaultCountry: string;
+  @ApiProperty({ type: ScheduleDto }) schedule: { kind: 'interval' | 'daily'; intervalMinutes: number | null; dailyTimesUtc: string[] | null };
+  @ApiProperty() removalGuardPercent: number;
+  @ApiProperty({ type: RateLimitDto }) rateLimit: RateLimitDto;
+}
+
+export class ConnectionSyncStateDto {
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) nextSyncAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastSuccessAt: string | null;
+  @ApiProperty() consecutiveFailures: number;
+  @ApiProperty({ type: ConnectionErrorDto, nullable: true }) lastError: ConnectionErrorDto | null;
+  @ApiProperty({ description: 'false while the connection is not polled (needs re-authorization, uninstalled, disconnected)' }) polling: boolean;
+}
+
+export class ConnectionDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: ['oauth', 'webhook'] }) authType: string;
+  @ApiProperty({ example: 'acme.bitrix24.ru' }) domain: string;
+  @ApiProperty({ description: 'The portal’s stable identity' }) memberId: string;
+  @ApiProperty({ enum: ['cloud', 'on_premise'] }) edition: string;
+  @ApiProperty({ enum: ['active', 'reauth_required', 'uninstalled', 'disconnected'] }) state: string;
+  @ApiProperty({ nullable: true, type: String }) stateReason: string | null;
+  @ApiProperty({ format: 'date-time' }) stateChangedAt: string;
+  @ApiProperty({ nullable: true, type: String }) scope: string | null;
+  @ApiProperty({ nullable: true, type: String }) appStatus: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Webhook address with its secret hidden' }) webhookUrl: string | null;
+  @ApiProperty({ description: 'ONUSERADD is bound, so new users are imported within seconds' }) eventsBound: boolean;
+  @ApiProperty({ nullable: true, type: String }) eventsError: string | null;
+  @ApiProperty({ type: ConnectionSettingsDto }) settings: ConnectionSettingsDto;
+  @ApiProperty({ type: ConnectionSyncStateDto }) sync: ConnectionSyncStateDto;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}

@@ -1,0 +1,13 @@
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A minimal standalone page for browser-facing outcomes (OAuth errors). */
+export function messagePage(title: string, message: string, link: { href: string; label: string }): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2937}
+h1{font-size:1.4rem}.box{border:1px solid #fca5a5;background:#fef2f2;border-radius:8px;padding:1rem}a{color:#1d4ed8}</style>
+</head><body><main><h1>${escapeHtml(title)}</h1><p class="box" role="alert">${escapeHtml(message)}</p>
+<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p></main></body></html>`;
+}

@@ -1,0 +1,204 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+const PHONE_INPUT = /^\+?[0-9()\-.\s]{3,40}$/;
+
+/** Query-string booleans: only the words true/false (and 1/0) are accepted. */
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+export class PhoneDto {
+  @ApiProperty({ example: '74951234567', description: 'Digits only' }) number: string;
+  @ApiProperty({ enum: ['work', 'mobile', 'personal', 'manual'] }) source: string;
+}
+
+export class EmployeeLinkDto {
+  @ApiProperty({ format: 'uuid' }) connectionId: string;
+  @ApiProperty() bitrix24UserId: number;
+  @ApiProperty({ enum: ['active', 'dismissed', 'deleted'] }) state: string;
+  @ApiProperty({ format: 'date-time' }) stateSince: string;
+  @ApiProperty({ enum: ['created', 'email'], description: 'How the employee was matched: created by the import, or linked by email' })
+  matchedBy: string;
+  @ApiProperty({ format: 'date-time' }) linkedAt: string;
+}
+
+export class EmployeeDepartmentDto {
+  @ApiProperty({ format: 'uuid' }) connectionId: string;
+  @ApiProperty() bitrix24DepartmentId: number;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+}
+
+export class EmployeeDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() firstName: string;
+  @ApiProperty({ example: '(bitrix24) Ivanov' }) lastName: string;
+  @ApiProperty({ nullable: true, type: String }) middleName: string | null;
+  @ApiProperty({ nullable: true, type: String }) email: string | null;
+  @ApiProperty({ nullable: true, type: String }) extension: string | null;
+  @ApiProperty({ enum: ['bitrix24', 'manual'] }) source: string;
+  @ApiProperty() active: boolean;
+  @ApiProperty({ description: 'On the account’s responsible-employees list' }) responsible: boolean;
+  @ApiProperty({ type: [PhoneDto] }) phones: PhoneDto[];
+  @ApiProperty({ type: [EmployeeDepartmentDto] }) departments: EmployeeDepartmentDto[];
+  @ApiProperty({ type: [EmployeeLinkDto] }) bitrix24Links: EmployeeLinkDto[];
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) deactivatedAt: string | null;
+}
+
+export class EmployeePageDto {
+  @ApiProperty({ type: [EmployeeDto] }) items: EmployeeDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page' })
+  nextCursor: string | null;
+}
+
+export class ListEmployeesQuery {
+  @ApiPropertyOptional({ enum: ['bitrix24', 'manual'] })
+  @IsOptional()
+  @IsIn(['bitrix24', 'manual'])
+  source?: 'bitrix24' | 'manual';
+
+  @ApiPropertyOptional({ enum: ['active', 'dismissed', 'deleted', 'unlinked'] })
+  @IsOptional()
+  @IsIn(['active', 'dismissed', 'deleted', 'unlinked'])
+  bitrix24State?: 'active' | 'dismissed' | 'deleted' | 'unlinked';
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  connectionId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  active?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  responsible?: boolean;
+
+  @ApiPropertyOptional({ description: 'Name, email or phone digits', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(NO_CONTROL)
+  q?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}
+
+export class CreateEmployeeDto {
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  @Matches(NO_CONTROL, { message: 'firstName must not contain control characters' })
+  firstName: string;
+
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  @Matches(NO_CONTROL, { message: 'lastName must not contain control characters' })
+  lastName: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(NO_CONTROL, { message: 'middleName must not contain control characters' })
+  middleName?: string;
+
+  @ApiPropertyOptional({ maxLength: 254 })
+  @IsOptional()
+  @IsEmail({ allow_utf8_local_part: true, require_tld: true }, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['+7 (495) 123-45-67'], description: 'Stored as digits only, in this order' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @Matches(PHONE_INPUT, { each: true, message: 'each phone must be a phone number (digits, spaces, + ( ) - .)' })
+  phones?: string[];
+
+  @ApiPropertyOptional({ example: '123', description: 'Internal extension, digits only' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9]{1,10}$/, { message: 'extension must be 1 to 10 digits' })
+  extension?: string;
+}
+
+export class UpdateEmployeeDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @Matches(NO_CONTROL, { message: 'firstName must not contain control characters' })
+  firstName?: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @Matches(NO_CONTROL, { message: 'lastName must not contain control characters' })
+  lastName?: string;
+
+  @ApiPropertyOptional({ maxLength: 200, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(NO_CONTROL, { message: 'middleName must not contain control characters' })
+  middleName?: string;
+
+  @ApiPropertyOptional({ maxLength: 254 })
+  @IsOptional()
+  @IsEmail({ allow_utf8_local_part: true, require_tld: true }, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Replaces the phone list' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @Matches(PHONE_INPUT, { each: true, message: 'each phone must be a phone number (digits, spaces, + ( ) - .)' })
+  phones?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9]{0,10}$/, { message: 'extension must be up to 10 digits (empty clears it)' })
+  extension?: string;
+}

@@ -1,0 +1,72 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal } from '../access/principal';
+import { RequirePermission } from '../access/require-permission.decorator';
+import { DomainException } from '../common/errors/domain.exception';
+import { UuidParam } from '../common/id-param';
+import { CreateEmployeeDto, EmployeeDto, EmployeePageDto, ListEmployeesQuery, UpdateEmployeeDto } from './dto/employee.dto';
+import { EmployeesService } from './employees.service';
+
+@ApiTags('employees')
+@ApiBearerAuth()
+@Controller('api/v1/employees')
+export class EmployeesController {
+  constructor(private readonly employees: EmployeesService) {}
+
+  @Get()
+  @RequirePermission('employees:read')
+  @ApiOperation({ summary: 'List employees with filters; cursor pagination ordered by last name' })
+  @ApiOkResponse({ type: EmployeePageDto })
+  list(@CurrentPrincipal() me: Principal, @Query() query: ListEmployeesQuery): Promise<EmployeePageDto> {
+    return this.employees.list(me.accountId, query);
+  }
+
+  @Get(':id')
+  @RequirePermission('employees:read')
+  @ApiOperation({ summary: 'One employee with phones, extension, departments, Bitrix24 links and responsible flag' })
+  @ApiOkResponse({ type: EmployeeDto })
+  get(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<EmployeeDto> {
+    return this.employees.get(me.accountId, id);
+  }
+
+  @Post()
+  @RequirePermission('employees:write')
+  @ApiOperation({ summary: 'Create a manual employee' })
+  @ApiResponse({ status: 201, type: EmployeeDto })
+  create(@CurrentPrincipal() me: Principal, @Body() body: CreateEmployeeDto): Promise<EmployeeDto> {
+    return this.employees.create(me.accountId, body);
+  }
+
+  @Patch(':id')
+  @RequirePermission('employees:write')
+  @ApiOperation({ summary: 'Edit an employee (fields synced from Bitrix24 are overwritten by the next import)' })
+  @ApiOkResponse({ type: EmployeeDto })
+  update(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Body() body: UpdateEmployeeDto): Promise<EmployeeDto> {
+    return this.employees.update(me.accountId, id, body);
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @RequirePermission('employees:deactivate')
+  @ApiOperation({ summary: 'Deactivate (soft); also removes the employee from the responsible list' })
+  @ApiOkResponse({ type: EmployeeDto })
+  deactivate(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<EmployeeDto> {
+    return this.employees.setActive(me.accountId, id, false);
+  }
+
+  @Post(':id/activate')
+  @HttpCode(200)
+  @RequirePermission('employees:write')
+  @ApiOperation({ summary: 'Activate a deactivated employee' })
+  @ApiOkResponse({ type: EmployeeDto })
+  activate(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<EmployeeDto> {
+    return this.employees.setActive(me.accountId, id, true);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Not allowed: employees are never deleted (deactivate instead)' })
+  @ApiResponse({ status: 405, description: 'Employees are never deleted' })
+  delete(): never {
+    throw new DomainException('not_allowed', 'employees_are_never_deleted', 'Employees are never deleted; use POST /api/v1/employees/{id}/deactivate');
+  }
+}

@@ -1,0 +1,202 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { decodeCursor, encodeCursor } from './employee-cursor';
+
+export interface EmployeeRow {
+  id: string;
+  account_id: string;
+  first_name: string;
+  last_name: string;
+  middle_name: string | null;
+  email: string | null;
+  extension: string | null;
+  source: 'bitrix24' | 'manual';
+  active: boolean;
+  deactivated_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  sort_key: string;
+  responsible: boolean;
+}
+
+export interface EmployeeDetails {
+  phones: Map<string, Array<{ digits: string; source: string }>>;
+  links: Map<string, Array<{ connection_id: string; bitrix24_user_id: number; state: string; state_since: Date; matched_by: string; linked_at: Date; department_ids: number[] }>>;
+  departments: Map<string, Array<{ connection_id: string; bitrix24_id: number; name: string | null }>>;
+}
+
+export interface EmployeeFilter {
+  source?: 'bitrix24' | 'manual';
+  bitrix24State?: 'active' | 'dismissed' | 'deleted' | 'unlinked';
+  connectionId?: string;
+  active?: boolean;
+  responsible?: boolean;
+  q?: string;
+}
+
+const SELECT_EMPLOYEE = `
+  SELECT e.id, e.account_id, e.first_name, e.last_name, e.middle_name, e.email, e.extension, e.source,
+         e.active, e.deactivated_at, e.created_at, e.updated_at, e.sort_key,
+         EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id) AS responsible
+    FROM employee e`;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The employee directory's SQL. Every method takes the account id and filters by
+ * it: no query here can read or change another account's employees.
+ */
+@Injectable()
+export class EmployeesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async list(accountId: string, filter: EmployeeFilter, limit: number, cursor?: string): Promise<{ rows: EmployeeRow[]; nextCursor: string | null }> {
+    const where: string[] = ['e.account_id = $1'];
+    const params: unknown[] = [accountId];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.source) where.push(`e.source = ${param(filter.source)}`);
+    if (filter.active !== undefined) where.push(`e.active = ${param(filter.active)}`);
+    if (filter.responsible !== undefined) {
+      where.push(`${filter.responsible ? '' : 'NOT '}EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id)`);
+    }
+    if (filter.bitrix24State === 'unlinked') {
+      where.push(`NOT EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id${filter.connectionId ? ` AND l.connection_id = ${param(filter.connectionId)}` : ''})`);
+    } else if (filter.bitrix24State || filter.connectionId) {
+      const conditions = ['l.employee_id = e.id', 'l.account_id = e.account_id'];
+      if (filter.bitrix24State) conditions.push(`l.state = ${param(filter.bitrix24State)}`);
+      if (filter.connectionId) conditions.push(`l.connection_id = ${param(filter.connectionId)}`);
+      where.push(`EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE ${conditions.join(' AND ')})`);
+    }
+    const q = filter.q?.trim();
+    if (q) {
+      const pattern = param(`%${escapeLike(q.toLowerCase())}%`);
+      const alternatives = [
+        `lower(e.last_name || ' ' || e.first_name || ' ' || coalesce(e.middle_name, '')) LIKE ${pattern}`,
+        `lower(e.first_name || ' ' || e.last_name) LIKE ${pattern}`,
+        `e.email_normalized LIKE ${pattern}`,
+      ];
+      const digits = q.replace(/\D/g, '');
+      if (digits.length >= 3 && /^[\d\s()+\-.]+$/.test(q)) {
+        const digitPattern = param(`%${digits}%`);
+        alternatives.push(`EXISTS (SELECT 1 FROM employee_phone p WHERE p.employee_id = e.id AND p.digits LIKE ${digitPattern})`);
+        alternatives.push(`e.extension LIKE ${digitPattern}`);
+      }
+      where.push(`(${alternatives.join(' OR ')})`);
+    }
+    if (cursor) {
+      const position = decodeCursor(cursor);
+      where.push(`(e.sort_key, e.id) > (${param(position.sortKey)}, ${param(position.id)}::uuid)`);
+    }
+    const rows: EmployeeRow[] = await this.db.query(
+      `${SELECT_EMPLOYEE} WHERE ${where.join(' AND ')} ORDER BY e.sort_key, e.id LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ sortKey: last.sort_key, id: last.id }) : null };
+  }
+
+  async findOne(accountId: string, id: string, manager: EntityManager = this.db.manager): Promise<EmployeeRow | null> {
+    const rows: EmployeeRow[] = await manager.query(`${SELECT_EMPLOYEE} WHERE e.account_id = $1 AND e.id = $2`, [accountId, id]);
+    return rows[0] ?? null;
+  }
+
+  /** The responsible-employees list, ordered like the directory. */
+  async listResponsible(accountId: string): Promise<EmployeeRow[]> {
+    return this.db.query(
+      `${SELECT_EMPLOYEE} WHERE e.account_id = $1
+          AND EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id)
+        ORDER BY e.sort_key, e.id`,
+      [accountId],
+    );
+  }
+
+  /** Phones (ordered), Bitrix24 links and departments of a page of employees, in three queries. */
+  async details(accountId: string, employeeIds: string[], manager: EntityManager = this.db.manager): Promise<EmployeeDetails> {
+    const result: EmployeeDetails = { phones: new Map(), links: new Map(), departments: new Map() };
+    if (!employeeIds.length) return result;
+    const group = <T>(map: Map<string, T[]>, key: string, value: T) => map.set(key, [...(map.get(key) ?? []), value]);
+    const phones: Array<{ employee_id: string; digits: string; source: string }> = await manager.query(
+      `SELECT p.employee_id, p.digits, p.source FROM employee_phone p JOIN employee e ON e.id = p.employee_id
+        WHERE e.account_id = $1 AND p.employee_id = ANY($2::uuid[]) ORDER BY p.employee_id, p.position`,
+      [accountId, employeeIds],
+    );
+    for (const p of phones) group(result.phones, p.employee_id, { digits: p.digits, source: p.source });
+    const links: Array<{ employee_id: string; connection_id: string; bitrix24_user_id: number; state: string; state_since: Date; matched_by: string; linked_at: Date; department_ids: number[] }> =
+      await manager.query(
+        `SELECT employee_id, connection_id, bitrix24_user_id, state, state_since, matched_by, linked_at, department_ids
+           FROM bitrix24_user_link WHERE account_id = $1 AND employee_id = ANY($2::uuid[]) ORDER BY linked_at`,
+        [accountId, employeeIds],
+      );
+    for (const l of links) group(result.links, l.employee_id, l);
+    const departments: Array<{ employee_id: string; connection_id: string; bitrix24_id: number; name: string | null }> = await manager.query(
+      `SELECT l.employee_id, l.connection_id, d_id AS bitrix24_id, d.name
+         FROM bitrix24_user_link l
+         CROSS JOIN LATERAL unnest(l.department_ids) AS d_id
+         LEFT JOIN bitrix24_department d ON d.connection_id = l.connection_id AND d.bitrix24_id = d_id
+        WHERE l.account_id = $1 AND l.employee_id = ANY($2::uuid[])`,
+      [accountId, employeeIds],
+    );
+    for (const d of departments) group(result.departments, d.employee_id, { connection_id: d.connection_id, bitrix24_id: d.bitrix24_id, name: d.name });
+    return result;
+  }
+
+  async insertManual(
+    manager: EntityManager,
+    accountId: string,
+    input: { firstName: string; lastName: string; middleName: string | null; email: string | null; extension: string | null },
+  ): Promise<string> {
+    const [row]: Array<{ id: string }> = await manager.query(
+      `INSERT INTO employee (account_id, first_name, last_name, middle_name, email, extension, source)
+       VALUES ($1, $2, $3, $4, $5, $6, 'manual') RETURNING id`,
+      [accountId, input.firstName, input.lastName, input.middleName, input.email, input.extension],
+    );
+    return row.id;
+  }
+
+  async update(
+    manager: EntityManager,
+    accountId: string,
+    id: string,
+    patch: Partial<{ first_name: string; last_name: string; middle_name: string | null; email: string | null; extension: string | null }>,
+  ): Promise<void> {
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+    if (!entries.length) return;
+    const sets = entries.map(([column], i) => `${column} = $${i + 3}`);
+    await manager.query(`UPDATE employee SET ${sets.join(', ')}, updated_at = now() WHERE account_id = $1 AND id = $2`, [
+      accountId,
+      id,
+      ...entries.map(([, v]) => v),
+    ]);
+  }
+
+  async replacePhones(manager: EntityManager, accountId: string, id: string, digits: string[], source: string): Promise<void> {
+    await manager.query(
+      `DELETE FROM employee_phone p USING employee e WHERE e.id = p.employee_id AND e.account_id = $1 AND p.employee_id = $2`,
+      [accountId, id],
+    );
+    if (!digits.length) return;
+    await manager.query(
+      `INSERT INTO employee_phone (employee_id, position, digits, source)
+       SELECT $2, t.ord, t.digits, $4 FROM unnest($3::text[]) WITH ORDINALITY AS t(digits, ord)
+        WHERE EXISTS (SELECT 1 FROM employee WHERE id = $2 AND account_id = $1)`,
+      [accountId, id, digits, source],
+    );
+  }
+
+  /** Soft (de)activation; returns false when no such employee in the account. */
+  async setActive(manager: EntityManager, accountId: string, id: string, active: boolean): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `UPDATE employee SET active = $3, deactivated_at = CASE WHEN $3 THEN NULL ELSE coalesce(deactivated_at, now()) END, updated_at = now()
+        WHERE account_id = $1 AND id = $2 RETURNING id`,
+      [accountId, id, active],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,204 @@
+import { bitrix24UserId, Bitrix24User, departmentIds } from '../bitrix24/bitrix24-user';
+import {
+  checkRequiredFields,
+  collectPhones,
+  computeEmployeeChanges,
+  CountryCode,
+  decideMatch,
+  EmployeeFields,
+  isInScope,
+  LinkState,
+  nextLinkState,
+  normalizeEmail,
+  observeUser,
+} from './rules';
+import type { RunItem, SkipReason } from './sync-run.types';
+
+export interface ChunkSettings {
+  edition: 'cloud' | 'on_premise';
+  includeExtranet: boolean;
+  defaultCountry: CountryCode;
+}
+
+export interface ExistingLink {
+  bitrix24UserId: number;
+  employeeId: string;
+  state: LinkState;
+  departmentIds: number[];
+  userType: string | null;
+}
+
+export interface ExistingEmployee extends EmployeeFields {
+  id: string;
+  hasPhones: boolean;
+}
+
+export interface EmailCandidate {
+  employeeId: string;
+  /** Already linked to some user of this portal (so not to the unlinked user being matched). */
+  linkedOnThisPortal: boolean;
+}
+
+/** What the database holds about the users of one chunk, loaded in bulk beforehand. */
+export interface ChunkState {
+  links: Map<number, ExistingLink>;
+  employees: Map<string, ExistingEmployee>;
+  candidatesByEmail: Map<string, EmailCandidate[]>;
+}
+
+export interface ChunkPlan {
+  newEmployees: Array<{ id: string; fields: EmployeeFields }>;
+  employeeUpdates: Array<{ id: string; fields: EmployeeFields }>;
+  phoneInserts: Array<{ employeeId: string; position: number; digits: string; source: string }>;
+  newLinks: Array<{ bitrix24UserId: number; employeeId: string; state: LinkState; matchedBy: 'created' | 'email'; departmentIds: number[]; userType: string | null }>;
+  linkUpdates: Array<{ bitrix24UserId: number; state: LinkState; stateChanged: boolean; departmentIds: number[]; userType: string | null }>;
+  /** Active links seen inactive: dismissals are applied when the run finishes (removal guard). */
+  pendingDismissals: Array<{ bitrix24UserId: number; employeeId: string }>;
+  items: RunItem[];
+  seenIds: number[];
+}
+
+export function displayName(user: Bitrix24User): string {
+  const parts = [user.LAST_NAME, user.NAME].map((p) => (typeof p === 'string' ? p.trim() : '')).filter(Boolean);
+  if (parts.length) return parts.join(' ').slice(0, 300);
+  const email = typeof user.EMAIL === 'string' ? user.EMAIL.trim() : '';
+  return (email || `Bitrix24 user #${String(user.ID)}`).slice(0, 300);
+}
+
+const sameIds = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Decides, for one chunk of Bitrix24 users, everything the import will write — without
+ * touching the database. The rules are the seed's (seeds/002): required fields, matching
+ * by Bitrix24 ID then by email, the "(bitrix24)" last name, phones only for employees
+ * that have none, and the link state (dismissed users are seen with ACTIVE=false).
+ */
+export function planChunk(users: Bitrix24User[], state: ChunkState, settings: ChunkSettings, newId: () => string): ChunkPlan {
+  const plan: ChunkPlan = { newEmployees: [], employeeUpdates: [], phoneInserts: [], newLinks: [], linkUpdates: [], pendingDismissals: [], items: [], seenIds: [] };
+  // Emails taken by an earlier user of this same chunk (earlier chunks are already in the database).
+  const claimedEmails = new Map<string, number>();
+
+  for (const user of users) {
+    let id: number;
+    try {
+      id = bitrix24UserId(user);
+    } catch {
+      continue; // not a user record; nothing sensible to report against
+    }
+    plan.seenIds.push(id);
+    const name = displayName(user);
+    const link = state.links.get(id) ?? null;
+    const observation = observeUser(user);
+    const departments = departmentIds(user).sort((a, b) => a - b);
+    const userType = typeof user.USER_TYPE === 'string' && user.USER_TYPE ? user.USER_TYPE : null;
+    const skip = (reason: SkipReason, details: Record<string, unknown> | null = null) =>
+      plan.items.push({ bitrix24UserId: id, employeeId: link?.employeeId ?? null, outcome: 'skipped', reason, name, details });
+
+    // Link state is followed even for users whose fields we cannot import, so a
+    // dismissed person leaves the responsible list whatever else is wrong with the record.
+    const linkTransition = link ? nextLinkState(link.state, observation, false) : null;
+
+    const problem: SkipReason | null = !isInScope(user, settings.includeExtranet) ? 'out_of_scope' : checkRequiredFields(user, settings.edition);
+    if (problem) {
+      skip(problem, problem === 'out_of_scope' ? { userType } : null);
+      if (link && linkTransition) applyLinkTransition(plan, link, linkTransition, departments, userType, name, false);
+      continue;
+    }
+
+    let employeeId: string;
+    let current: ExistingEmployee | null = null;
+    let primary: 'created' | 'linked_by_email' | 'updated' = 'updated';
+    if (link) {
+      employeeId = link.employeeId;
+      current = state.employees.get(employeeId) ?? null;
+    } else {
+      const email = normalizeEmail(user.EMAIL)!;
+      const claimedBy = claimedEmails.get(email);
+      if (claimedBy !== undefined && claimedBy !== id) {
+        skip('email_linked_elsewhere', { bitrix24UserId: claimedBy });
+        continue;
+      }
+      const candidates = state.candidatesByEmail.get(email) ?? [];
+      const decision = decideMatch({
+        linkedEmployeeId: null,
+        emailCandidates: candidates.map((c) => ({ employeeId: c.employeeId, linkedToOtherUserOfThisPortal: c.linkedOnThisPortal })),
+      });
+      if (decision.kind === 'skip') {
+        skip(decision.reason, { candidates: candidates.length });
+        continue;
+      }
+      claimedEmails.set(email, id);
+      if (decision.kind === 'link_by_email') {
+        employeeId = decision.employeeId;
+        current = state.employees.get(employeeId) ?? null;
+        primary = 'linked_by_email';
+      } else {
+        employeeId = newId();
+        primary = 'created';
+      }
+    }
+
+    const { next, changedFields } = computeEmployeeChanges(current, user);
+    const changed: string[] = primary === 'created' ? [] : [...changedFields];
+    if (primary === 'created') plan.newEmployees.push({ id: employeeId, fields: next });
+    else if (changedFields.length) plan.employeeUpdates.push({ id: employeeId, fields: next });
+
+    // seeds/002 item 4: numbers are added only when the employee has none at all.
+    if (!current?.hasPhones) {
+      const { phones, rejected } = collectPhones(user, settings.defaultCountry);
+      phones.forEach((phone, index) => plan.phoneInserts.push({ employeeId, position: index + 1, digits: phone.digits, source: phone.source }));
+      if (phones.length && primary !== 'created') changed.push('phones');
+      for (const r of rejected) {
+        plan.items.push({ bitrix24UserId: id, employeeId, outcome: 'phone_rejected', reason: 'not_a_phone_number', name, details: { field: r.field, value: r.value.slice(0, 100) } });
+      }
+    }
+
+    if (link) {
+      if (!sameIds(link.departmentIds, departments)) changed.push('departments');
+      applyLinkTransition(plan, link, linkTransition!, departments, userType, name, true);
+    } else {
+      // A first sight of a dismissed user links them as dismissed: history joins up, and
+      // nobody is put on the responsible list for a person who has left.
+      plan.newLinks.push({ bitrix24UserId: id, employeeId, state: observation === 'seen_inactive' ? 'dismissed' : 'active', matchedBy: primary === 'created' ? 'created' : 'email', departmentIds: departments, userType });
+    }
+
+    const outcome = primary === 'updated' && changed.length === 0 ? 'unchanged' : primary;
+    plan.items.push({ bitrix24UserId: id, employeeId, outcome, reason: null, name, details: outcome === 'updated' || outcome === 'linked_by_email' ? { changedFields: changed } : null });
+  }
+  return plan;
+}
+
+function applyLinkTransition(
+  plan: ChunkPlan,
+  link: ExistingLink,
+  transition: { state: LinkState; outcome: string | null },
+  departments: number[],
+  userType: string | null,
+  name: string,
+  updateDetails: boolean,
+): void {
+  if (transition.outcome === 'dismissed') {
+    plan.pendingDismissals.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId });
+  }
+  const reactivated = transition.outcome === 'reactivated';
+  const detailsChanged = updateDetails && (!sameIds(link.departmentIds, departments) || link.userType !== userType);
+  if (reactivated || detailsChanged) {
+    plan.linkUpdates.push({
+      bitrix24UserId: link.bitrix24UserId,
+      state: reactivated ? 'active' : link.state,
+      stateChanged: reactivated,
+      departmentIds: updateDetails ? departments : link.departmentIds,
+      userType: updateDetails ? userType : link.userType,
+    });
+  }
+  if (reactivated) {
+    plan.items.push({
+      bitrix24UserId: link.bitrix24UserId,
+      employeeId: link.employeeId,
+      outcome: 'reactivated',
+      reason: null,
+      name,
+      details: { previousState: link.state, responsibleRestored: false, note: 'Not put back on the responsible list automatically' },
+    });
+  }
+}

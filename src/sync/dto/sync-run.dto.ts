@@ -1,0 +1,120 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { OUTCOMES, RUN_STATUSES, RUN_TRIGGERS, SKIP_REASONS } from '../sync-run.types';
+
+export class RunProgressDto {
+  @ApiProperty() processed: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Users in the portal; null until the first page arrived' }) total: number | null;
+}
+
+export class RunErrorDto {
+  @ApiProperty() code: string;
+  @ApiProperty() message: string;
+}
+
+export class SyncRunDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) connectionId: string;
+  @ApiProperty({ enum: RUN_TRIGGERS }) trigger: string;
+  @ApiProperty({ enum: RUN_STATUSES }) status: string;
+  @ApiProperty({ format: 'date-time' }) queuedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt: string | null;
+  @ApiProperty({ type: RunProgressDto }) progress: RunProgressDto;
+  @ApiProperty({
+    description: 'One count per outcome (created, linked_by_email, updated, unchanged, skipped, dismissed, deleted, reactivated, removed_from_responsible, phone_rejected) and skippedByReason',
+    example: { created: 10, skipped: 2, skippedByReason: { missing_email: 2 } },
+  })
+  counters: Record<string, unknown>;
+  @ApiPropertyOptional({ type: [Number], nullable: true, description: 'Event runs: the Bitrix24 users announced' }) bitrix24UserIds: number[] | null;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'The export reached its end (only then can anyone be marked deleted)' }) exportComplete: boolean | null;
+  @ApiProperty({ nullable: true, description: 'Mass-removal guard: share, threshold, and whether removals were held' }) guard: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String, enum: ['confirmed', 'discarded', 'superseded'] }) guardResolution: string | null;
+  @ApiProperty({ type: RunErrorDto, nullable: true }) error: RunErrorDto | null;
+  @ApiProperty({ description: 'Per-user items were removed by the retention setting; counters remain' }) itemsPruned: boolean;
+}
+
+export class SyncRunPageDto {
+  @ApiProperty({ type: [SyncRunDto] }) items: SyncRunDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class RunItemDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ nullable: true, type: Number }) bitrix24UserId: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) employeeId: string | null;
+  @ApiProperty({ enum: OUTCOMES }) outcome: string;
+  @ApiProperty({ nullable: true, type: String, description: `For skipped: ${SKIP_REASONS.join(', ')}` }) reason: string | null;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty({ nullable: true, description: 'e.g. changedFields for updated, field and value for phone_rejected' }) details: Record<string, unknown> | null;
+}
+
+export class RunItemPageDto {
+  @ApiProperty({ type: [RunItemDto] }) items: RunItemDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class PendingRemovalDto {
+  @ApiProperty() bitrix24UserId: number;
+  @ApiProperty({ enum: ['dismissed', 'deleted'] }) kind: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) employeeId: string | null;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+}
+
+export class ListRunsQuery {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  connectionId?: string;
+
+  @ApiPropertyOptional({ enum: RUN_STATUSES })
+  @IsOptional()
+  @IsIn(RUN_STATUSES)
+  status?: string;
+
+  @ApiPropertyOptional({ enum: RUN_TRIGGERS })
+  @IsOptional()
+  @IsIn(RUN_TRIGGERS)
+  trigger?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class ListRunItemsQuery {
+  @ApiPropertyOptional({ enum: OUTCOMES })
+  @IsOptional()
+  @IsIn(OUTCOMES)
+  outcome?: string;
+
+  @ApiPropertyOptional({ enum: [...SKIP_REASONS, 'not_a_phone_number', 'dismissed', 'deleted'] })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z_]{1,40}$/, { message: 'reason must be a reason code such as missing_email' })
+  reason?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'cursor is not a value returned as nextCursor' })
+  cursor?: string;
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
+import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
+import { bitrix24UserId, Bitrix24User } from '../bitrix24/bitrix24-user';
+import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
+import { ChunkSettings, planChunk } from './chunk-plan';
+import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
+import { countItems, RunCounters, RunItem } from './sync-run.types';
+import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
+import { SyncStore } from './sync-store';
+
+export class RunAborted extends Error {
+  constructor(readonly reason: 'lease_lost' | 'shutdown') {
+    super(reason === 'lease_lost' ? 'Another replica took over this connection' : 'The service is shutting down');
+  }
+}
+
+/** Lets the engine notice, between chunks, that it must stop (lease lost, shutdown). */
+export interface RunControl {
+  throwIfAborted(): void;
+}
+
+export interface RunResult {
+  status: 'succeeded' | 'awaiting_confirmation';
+  counters: RunCounters;
+  processed: number;
+  total: number | null;
+  exportComplete: boolean;
+  guard: Record<string, unknown> | null;
+}
+
+export type Removal = { bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted'; fromState: string };
+
+/**
+ * Executes one run: a full import of the portal's users, or the users named by an
+ * ONUSERADD event. Set-based: users arrive as pages of up to 2,500, each page is planned
+ * in memory (planChunk) and written in one transaction, so a crash leaves every
+ * employee whole and a re-run converges. Removals (dismissed, deleted) are applied at
+ * the end, after the export proved complete and the mass-removal guard agreed.
+ */
+@Injectable()
+export class SyncEngine {
+  private readonly logger = new Logger(SyncEngine.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clients: Bitrix24ClientFactory,
+    private readonly store: SyncStore,
+    private readonly runs: SyncRunsRepository,
+  ) {}
+
+  async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
+    const client = await this.clients.forConnection(connection.id);
+    const ctx = new RunContext(run, connection, control);
+    if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
+    return this.executeFull(ctx, client);
+  }
+
+  private async executeFull(ctx: RunContext, client: Bitrix24Client): Promise<RunResult> {
+    const departments = await client.departments();
+    await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
+    for await (const page of client.userPages()) {
+      ctx.control.throwIfAborted();
+      ctx.total = page.total;
+      await this.processChunk(ctx, page.users);
+    }
+    // The export reached its end without an error: only now may absence mean "deleted".
+    const links = await this.store.countLinks(ctx.connectionId);
+    const removals = [...ctx.pendingDismissals];
+    let trusted = isExportTrustworthy({ complete: true, returnedCount: ctx.seen.size, linkedCount: links.total });
+    if (trusted) {
+      const unseen = await this.store.unseenLinks(ctx.connectionId, [...ctx.seen]);
+      if (unseen.length) {
+        // Offset paging can skip a user when the list shifts under it; ask for the
+        // missing ones by ID before calling anyone deleted.
+        const found = await client.usersById(unseen.map((l) => l.bitrix24UserId));
+        if (found.length) await this.processChunk(ctx, found);
+        const stillThere = new Set(found.map((u) => bitrix24UserId(u)));
+        for (const link of unseen) {
+          if (!stillThere.has(link.bitrix24UserId)) removals.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId, kind: 'deleted', fromState: link.state });
+        }
+      }
+    } else {
+      ctx.counters.exportUntrusted = true;
+      this.logger.warn({ msg: 'export came back empty while links exist; nobody is marked deleted', connectionId: ctx.connectionId });
+    }
+    return this.finish(ctx, removals, links.active, trusted);
+  }
+
+  private async executeEvent(ctx: RunContext, client: Bitrix24Client, userIds: number[]): Promise<RunResult> {
+    ctx.total = userIds.length;
+    const users = await client.usersById(userIds);
+    await this.processChunk(ctx, users);
+    const returned = new Set(users.map((u) => bitrix24UserId(u)));
+    const missing: RunItem[] = userIds
+      .filter((id) => !returned.has(id))
+      .map((id) => ({ bitrix24UserId: id, employeeId: null, outcome: 'skipped', reason: 'out_of_scope', name: `Bitrix24 user #${id}`, details: { notReturnedByBitrix24: true } }));
+    if (missing.length) {
+      await this.store.insertItems(this.db.manager, ctx.runId, missing);
+      countItems(ctx.counters, missing);
+    }
+    const links = await this.store.countLinks(ctx.connectionId);
+    return this.finish(ctx, [...ctx.pendingDismissals], links.active, false);
+  }
+
+  private async processChunk(ctx: RunContext, users: Bitrix24User[]): Promise<void> {
+    const ids: number[] = [];
+    for (const user of users) {
+      try {
+        ids.push(bitrix24UserId(user));
+      } catch {
+        /* planChunk skips it too */
+      }
+    }
+    const state = await this.store.loadChunkState(ctx.accountId, ctx.connectionId, ids, this.store.emailsOf(users));
+    const plan = planChunk(users, state, ctx.settings, randomUUID);
+    for (const id of plan.seenIds) ctx.seen.add(id);
+    ctx.pendingDismissals.push(...plan.pendingDismissals.map((d) => ({ ...d, kind: 'dismissed' as const, fromState: 'active' })));
+    ctx.processed += users.length;
+    countItems(ctx.counters, plan.items);
+    await this.db.transaction(async (manager) => {
+      await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
+      await this.runs.progress(ctx.runId, ctx.processed, ctx.total, ctx.counters, manager);
+    });
+  }
+
+  /** Applies removals, or holds them for confirmation when they exceed the guard's share. */
+  private async finish(ctx: RunContext, removals: Removal[], linkedActive: number, exportComplete: boolean): Promise<RunResult> {
+    const base = { counters: ctx.counters, processed: ctx.processed, total: ctx.total, exportComplete };
+    if (!removals.length) return { status: 'succeeded', guard: null, ...base };
+    const thresholdPercent = ctx.connection.removalGuardPercent ?? this.config.sync.removalGuardPercent;
+    const fromActive = removals.filter((r) => r.fromState === 'active').length;
+    const verdict = evaluateRemovalGuard({ linkedActiveCount: linkedActive, pendingRemovals: fromActive, thresholdPercent });
+    const guard = {
+      thresholdPercent,
+      sharePercent: verdict.sharePercent,
+      linkedActive,
+      dismissals: removals.filter((r) => r.kind === 'dismissed').length,
+      deletions: removals.filter((r) => r.kind === 'deleted').length,
+      held: verdict.hold,
+    };
+    if (verdict.hold) {
+      await this.db.transaction(async (manager) => {
+        await manager.query(
+          `INSERT INTO sync_pending_removal (run_id, connection_id, bitrix24_user_id, kind)
+           SELECT $1, $2, t.uid, t.kind FROM unnest($3::int[], $4::text[]) AS t(uid, kind) ON CONFLICT DO NOTHING`,
+          [ctx.runId, ctx.connectionId, removals.map((r) => r.bitrix24UserId), removals.map((r) => r.kind)],
+        );
+        // A newer held run replaces older ones: their lists are stale now.
+        await manager.query(
+          `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'superseded', guard_resolved_at = now()
+            WHERE connection_id = $1 AND status = 'awaiting_confirmation' AND id <> $2`,
+          [ctx.connectionId, ctx.runId],
+        );
+      });
+      this.logger.warn({ msg: 'mass removal held for confirmation', connectionId: ctx.connectionId, ...guard });
+      return { status: 'awaiting_confirmation', guard, ...base };
+    }
+    await this.applyRemovals(ctx.runId, ctx.accountId, ctx.connectionId, removals, ctx.counters);
+    return { status: 'succeeded', guard, ...base };
+  }
+
+  /** Marks links dismissed/deleted, takes those employees off the responsible list, and reports both. */
+  async applyRemovals(runId: string, accountId: string, connectionId: string, removals: Removal[], counters: RunCounters): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const removedFromResponsible = new Set(await this.store.applyRemovals(manager, accountId, connectionId, removals));
+      const names: Array<{ employee_id: string; name: string }> = await manager.query(
+        `SELECT id AS employee_id, trim(regexp_replace(last_name, '^\\s*(\\(bitrix24\\)\\s*)+', '', 'i') || ' ' || first_name) AS name
+           FROM employee WHERE account_id = $1 AND id = ANY($2::uuid[])`,
+        [accountId, removals.map((r) => r.employeeId)],
+      );
+      const nameOf = new Map(names.map((n) => [n.employee_id, n.name]));
+      const items: RunItem[] = [];
+      for (const r of removals) {
+        const name = nameOf.get(r.employeeId) ?? null;
+        items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: r.kind, reason: null, name, details: { previousState: r.fromState } });
+        if (removedFromResponsible.has(r.employeeId)) {
+          items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: 'removed_from_responsible', reason: r.kind, name, details: null });
+          removedFromResponsible.delete(r.employeeId);
+        }
+      }
+      await this.store.insertItems(manager, runId, items);
+      countItems(counters, items);
+    });
+  }
+}
+
+class RunContext {
+  readonly runId: string;
+  readonly accountId: string;
+  readonly connectionId: string;
+  readonly settings: ChunkSettings;
+  readonly counters: RunCounters = {};
+  readonly seen = new Set<number>();
+  readonly pendingDismissals: Removal[] = [];
+  processed = 0;
+  total: number | null = null;
+
+  constructor(
+    run: SyncRunRow,
+    readonly connection: Bitrix24ConnectionEntity,
+    readonly control: RunControl,
+  ) {
+    this.runId = run.id;
+    this.accountId = run.account_id;
+    this.connectionId = run.connection_id;
+    this.settings = {
+      edition: connection.edition,
+      includeExtranet: connection.includeExtranet,
+      defaultCountry: connection.defaultCountry as CountryCode,
+    };
+  }
+}

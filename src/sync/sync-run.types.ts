@@ -1,0 +1,57 @@
+/** Vocabulary of run reports (one outcome per Bitrix24 user, plus follow-up outcomes). */
+export const OUTCOMES = [
+  'created',
+  'linked_by_email',
+  'updated',
+  'unchanged',
+  'skipped',
+  'dismissed',
+  'deleted',
+  'reactivated',
+  'removed_from_responsible',
+  'phone_rejected',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const SKIP_REASONS = [
+  'missing_last_name',
+  'missing_email',
+  'invalid_email',
+  'missing_department',
+  'ambiguous_email',
+  'email_linked_elsewhere',
+  'out_of_scope',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export const RUN_TRIGGERS = ['schedule', 'manual', 'event'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export const RUN_STATUSES = ['queued', 'running', 'awaiting_confirmation', 'succeeded', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunItem {
+  bitrix24UserId: number | null;
+  employeeId: string | null;
+  outcome: Outcome;
+  reason: string | null;
+  name: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export type RunCounters = Partial<Record<Outcome, number>> & {
+  skippedByReason?: Partial<Record<string, number>>;
+  /** The export came back empty while links exist: nobody was marked deleted. */
+  exportUntrusted?: boolean;
+};
+
+export function countItems(counters: RunCounters, items: RunItem[]): RunCounters {
+  for (const item of items) {
+    counters[item.outcome] = (counters[item.outcome] ?? 0) + 1;
+    if (item.outcome === 'skipped' && item.reason) {
+      counters.skippedByReason = counters.skippedByReason ?? {};
+      counters.skippedByReason[item.reason] = (counters.skippedByReason[item.reason] ?? 0) + 1;
+    }
+  }
+  return counters;
+}

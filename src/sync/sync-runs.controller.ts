@@ -1,0 +1,77 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal } from '../access/principal';
+import { RequirePermission } from '../access/require-permission.decorator';
+import { UuidParam } from '../common/id-param';
+import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, SyncRunDto, SyncRunPageDto } from './dto/sync-run.dto';
+import { SyncQueueService } from './sync-queue.service';
+import { SyncRunsService, toRunDto } from './sync-runs.service';
+
+@ApiTags('sync')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class SyncRunsController {
+  constructor(
+    private readonly queue: SyncQueueService,
+    private readonly runs: SyncRunsService,
+  ) {}
+
+  @Post('bitrix24/connections/:id/sync')
+  @HttpCode(202)
+  @RequirePermission('sync:run')
+  @ApiOperation({ summary: 'Synchronize now (the Data Access tab button). Returns the run; while one is queued or running, that run.' })
+  @ApiResponse({ status: 202, type: SyncRunDto })
+  async synchronize(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
+    const { run } = await this.queue.requestFullRun(me.accountId, id, me.keyId);
+    return toRunDto(run);
+  }
+
+  @Get('sync-runs')
+  @RequirePermission('sync:read')
+  @ApiOperation({ summary: 'Runs, newest first' })
+  @ApiOkResponse({ type: SyncRunPageDto })
+  list(@CurrentPrincipal() me: Principal, @Query() query: ListRunsQuery): Promise<SyncRunPageDto> {
+    return this.runs.list(me.accountId, query);
+  }
+
+  @Get('sync-runs/:id')
+  @RequirePermission('sync:read')
+  @ApiOkResponse({ type: SyncRunDto })
+  get(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
+    return this.runs.get(me.accountId, id);
+  }
+
+  @Get('sync-runs/:id/items')
+  @RequirePermission('sync:read')
+  @ApiOperation({ summary: 'The per-user report of a run, filterable by outcome and reason' })
+  @ApiOkResponse({ type: RunItemPageDto })
+  items(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Query() query: ListRunItemsQuery): Promise<RunItemPageDto> {
+    return this.runs.items(me.accountId, id, query);
+  }
+
+  @Get('sync-runs/:id/pending-removals')
+  @RequirePermission('sync:read')
+  @ApiOperation({ summary: 'Removals held by the mass-removal guard, waiting for confirmation' })
+  @ApiOkResponse({ type: [PendingRemovalDto] })
+  pending(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<PendingRemovalDto[]> {
+    return this.runs.pendingRemovals(me.accountId, id);
+  }
+
+  @Post('sync-runs/:id/confirm-removals')
+  @HttpCode(200)
+  @RequirePermission('sync:confirm_removals')
+  @ApiOperation({ summary: 'Apply the dismissals/deletions the mass-removal guard held' })
+  @ApiOkResponse({ type: SyncRunDto })
+  confirm(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
+    return this.runs.confirmRemovals(me.accountId, id, me.keyId);
+  }
+
+  @Post('sync-runs/:id/discard-removals')
+  @HttpCode(200)
+  @RequirePermission('sync:confirm_removals')
+  @ApiOperation({ summary: 'Do not apply the held removals (the next run will evaluate them again)' })
+  @ApiOkResponse({ type: SyncRunDto })
+  discard(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
+    return this.runs.discardRemovals(me.accountId, id, me.keyId);
+  }
+}

@@ -1,0 +1,219 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../database/postgres-errors';
+import type { RunCounters, RunStatus, RunTrigger } from './sync-run.types';
+
+export interface SyncRunRow {
+  id: string;
+  account_id: string;
+  connection_id: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  target_user_ids: number[] | null;
+  requested_by_key_id: string | null;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  heartbeat_at: Date | null;
+  runner_id: string | null;
+  attempts: number;
+  processed: number;
+  total: number | null;
+  counters: RunCounters;
+  export_complete: boolean | null;
+  guard: Record<string, unknown> | null;
+  guard_resolution: string | null;
+  guard_resolved_at: Date | null;
+  error_code: string | null;
+  error_message: string | null;
+  items_pruned_at: Date | null;
+}
+
+export interface RunItemRow {
+  id: string;
+  bitrix24_user_id: number | null;
+  employee_id: string | null;
+  outcome: string;
+  reason: string | null;
+  name: string | null;
+  details: Record<string, unknown> | null;
+}
+
+const FULL_RUN_IN_FLIGHT = `(connection_id) WHERE status IN ('queued', 'running') AND trigger <> 'event'`;
+
+/** sync_run and its items: the run queue, run state transitions (compare-and-set) and reports. */
+@Injectable()
+export class SyncRunsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Queues a full run unless one is already queued or running for the connection, in
+   * which case that run is returned (pressing Synchronize twice starts one run).
+   */
+  async queueFullRun(accountId: string, connectionId: string, trigger: 'manual' | 'schedule', keyId: string | null): Promise<{ run: SyncRunRow; created: boolean }> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const inserted: SyncRunRow[] = await this.db.query(
+        `INSERT INTO sync_run (account_id, connection_id, trigger, status, requested_by_key_id)
+         VALUES ($1, $2, $3, 'queued', $4)
+         ON CONFLICT ${FULL_RUN_IN_FLIGHT} DO NOTHING
+         RETURNING *`,
+        [accountId, connectionId, trigger, keyId],
+      );
+      if (inserted[0]) return { run: inserted[0], created: true };
+      const [existing]: SyncRunRow[] = await this.db.query(
+        `SELECT * FROM sync_run WHERE connection_id = $1 AND status IN ('queued', 'running') AND trigger <> 'event' LIMIT 1`,
+        [connectionId],
+      );
+      if (existing) return { run: existing, created: false };
+    }
+    throw new Error('Could not queue a run');
+  }
+
+  async queueEventRun(accountId: string, connectionId: string, userIds: number[]): Promise<SyncRunRow> {
+    const [run]: SyncRunRow[] = await this.db.query(
+      `INSERT INTO sync_run (account_id, connection_id, trigger, status, target_user_ids) VALUES ($1, $2, 'event', 'queued', $3::int[]) RETURNING *`,
+      [accountId, connectionId, userIds],
+    );
+    return run;
+  }
+
+  /** The next run to execute for a connection this process holds the lease of. */
+  async nextRunFor(connectionId: string): Promise<SyncRunRow | null> {
+    // An orphan first (its replica died mid-run and the lease expired), then the queue in order.
+    const [run]: SyncRunRow[] = await this.db.query(
+      `SELECT * FROM sync_run WHERE connection_id = $1 AND status IN ('running', 'queued')
+        ORDER BY (status = 'running') DESC, queued_at, id LIMIT 1`,
+      [connectionId],
+    );
+    return run ?? null;
+  }
+
+  /** Creates a scheduled run already marked running by this runner; null if a full run is in flight. */
+  async startScheduledRun(accountId: string, connectionId: string, runnerId: string): Promise<SyncRunRow | null> {
+    try {
+      const [run]: SyncRunRow[] = await this.db.query(
+        `INSERT INTO sync_run (account_id, connection_id, trigger, status, started_at, heartbeat_at, runner_id, attempts)
+         VALUES ($1, $2, 'schedule', 'running', now(), now(), $3, 1) RETURNING *`,
+        [accountId, connectionId, runnerId],
+      );
+      return run;
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  /** queued|running → running by this runner (a restart resets progress and counters). */
+  async markRunning(runId: string, runnerId: string): Promise<SyncRunRow | null> {
+    const [run]: SyncRunRow[] = await this.db.query(
+      `UPDATE sync_run SET status = 'running', started_at = now(), heartbeat_at = now(), runner_id = $2, attempts = attempts + 1,
+              processed = 0, total = NULL, counters = '{}', error_code = NULL, error_message = NULL
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
+      [runId, runnerId],
+    );
+    return run ?? null;
+  }
+
+  async progress(runId: string, processed: number, total: number | null, counters: RunCounters, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.query(`UPDATE sync_run SET processed = $2, total = $3, counters = $4, heartbeat_at = now() WHERE id = $1`, [runId, processed, total, JSON.stringify(counters)]);
+  }
+
+  async finish(
+    runId: string,
+    runnerId: string,
+    outcome: { status: 'succeeded' | 'failed' | 'awaiting_confirmation' | 'queued'; counters: RunCounters; processed: number; total: number | null; exportComplete: boolean | null; guard?: Record<string, unknown> | null; errorCode?: string | null; errorMessage?: string | null },
+    manager: EntityManager = this.db.manager,
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `UPDATE sync_run SET status = $3, counters = $4, processed = $5, total = $6, export_complete = $7, guard = $8,
+              error_code = $9, error_message = $10,
+              finished_at = CASE WHEN $3 IN ('succeeded', 'failed', 'awaiting_confirmation') THEN now() ELSE NULL END,
+              runner_id = CASE WHEN $3 = 'queued' THEN NULL ELSE runner_id END
+        WHERE id = $1 AND status = 'running' AND runner_id = $2 RETURNING id`,
+      [runId, runnerId, outcome.status, JSON.stringify(outcome.counters), outcome.processed, outcome.total, outcome.exportComplete, outcome.guard ? JSON.stringify(outcome.guard) : null, outcome.errorCode ?? null, outcome.errorMessage?.slice(0, 1000) ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  /** running → failed; the progress and counters written so far stay, so the report shows how far it got. */
+  async fail(runId: string, runnerId: string, errorCode: string, errorMessage: string): Promise<void> {
+    await this.db.query(
+      `UPDATE sync_run SET status = 'failed', finished_at = now(), export_complete = false, error_code = $3, error_message = $4
+        WHERE id = $1 AND status = 'running' AND runner_id = $2`,
+      [runId, runnerId, errorCode, errorMessage.slice(0, 1000)],
+    );
+  }
+
+  async get(accountId: string, id: string, manager: EntityManager = this.db.manager): Promise<SyncRunRow | null> {
+    const [row]: SyncRunRow[] = await manager.query(`SELECT * FROM sync_run WHERE account_id = $1 AND id = $2`, [accountId, id]);
+    return row ?? null;
+  }
+
+  async list(accountId: string, filter: { connectionId?: string; status?: string; trigger?: string }, limit: number, before?: { queuedAt: Date; id: string }): Promise<SyncRunRow[]> {
+    const where = ['account_id = $1'];
+    const params: unknown[] = [accountId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.connectionId) add('connection_id = ?', filter.connectionId);
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.trigger) add('trigger = ?', filter.trigger);
+    if (before) {
+      params.push(before.queuedAt, before.id);
+      where.push(`(queued_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    return this.db.query(`SELECT * FROM sync_run WHERE ${where.join(' AND ')} ORDER BY queued_at DESC, id DESC LIMIT $${params.length}`, params);
+  }
+
+  async items(runId: string, filter: { outcome?: string; reason?: string }, limit: number, afterId?: string): Promise<RunItemRow[]> {
+    const where = ['run_id = $1'];
+    const params: unknown[] = [runId];
+    if (filter.outcome) {
+      params.push(filter.outcome);
+      where.push(`outcome = $${params.length}`);
+    }
+    if (filter.reason) {
+      params.push(filter.reason);
+      where.push(`reason = $${params.length}`);
+    }
+    if (afterId) {
+      params.push(afterId);
+      where.push(`id > $${params.length}::bigint`);
+    }
+    params.push(limit + 1);
+    return this.db.query(
+      `SELECT id::text AS id, bitrix24_user_id, employee_id, outcome, reason, name, details FROM sync_run_item
+        WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** Queued work for connections that can no longer run (uninstalled, disconnected, …) fails with a reason. */
+  async failQueuedForInactiveConnections(): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE sync_run r SET status = 'failed', finished_at = now(), error_code = 'connection_not_active',
+              error_message = 'The connection stopped (' || c.state || ') before this run could start'
+         FROM bitrix24_connection c
+        WHERE c.id = r.connection_id AND r.status = 'queued' AND c.state <> 'active'
+        RETURNING r.id`,
+    );
+    return rows.length;
+  }
+
+  /** Retention: old runs keep their counters; their per-user items go. */
+  async pruneItems(retentionDays: number): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `WITH old AS (
+         SELECT id FROM sync_run
+          WHERE finished_at < now() - make_interval(days => $1) AND items_pruned_at IS NULL AND status <> 'awaiting_confirmation'
+          LIMIT 500
+       ), gone AS (DELETE FROM sync_run_item i USING old WHERE i.run_id = old.id RETURNING i.run_id)
+       UPDATE sync_run r SET items_pruned_at = now() FROM old WHERE r.id = old.id RETURNING r.id`,
+      [retentionDays],
+    );
+    return rows.length;
+  }
+}

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainException, notFound } from '../common/errors/domain.exception';
+import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, SyncRunDto, SyncRunPageDto } from './dto/sync-run.dto';
+import { Removal, SyncEngine } from './sync-engine.service';
+import { OUTCOMES, RunCounters } from './sync-run.types';
+import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
+
+export function toRunDto(row: SyncRunRow): SyncRunDto {
+  const counters: Record<string, unknown> = Object.fromEntries(OUTCOMES.map((o) => [o, row.counters?.[o] ?? 0]));
+  counters.skippedByReason = row.counters?.skippedByReason ?? {};
+  if (row.counters?.exportUntrusted) counters.exportUntrusted = true;
+  return {
+    id: row.id,
+    connectionId: row.connection_id,
+    trigger: row.trigger,
+    status: row.status,
+    queuedAt: row.queued_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    progress: { processed: row.processed, total: row.total },
+    counters,
+    bitrix24UserIds: row.target_user_ids,
+    exportComplete: row.export_complete,
+    guard: row.guard,
+    guardResolution: row.guard_resolution,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    itemsPruned: Boolean(row.items_pruned_at),
+  };
+}
+
+function encodeRunCursor(row: SyncRunRow): string {
+  return Buffer.from(JSON.stringify([row.queued_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeRunCursor(raw: string): { queuedAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [string, string];
+    const queuedAt = new Date(at);
+    if (!Number.isNaN(queuedAt.getTime()) && /^[0-9a-f-]{36}$/i.test(id)) return { queuedAt, id };
+  } catch {
+    /* fall through */
+  }
+  throw new DomainException('invalid', 'invalid_cursor', 'cursor is not a value returned as nextCursor');
+}
+
+@Injectable()
+export class SyncRunsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly runs: SyncRunsRepository,
+    private readonly engine: SyncEngine,
+  ) {}
+
+  async list(accountId: string, query: ListRunsQuery): Promise<SyncRunPageDto> {
+    const limit = query.limit ?? 20;
+    const rows = await this.runs.list(accountId, query, limit, query.cursor ? decodeRunCursor(query.cursor) : undefined);
+    const page = rows.slice(0, limit);
+    return { items: page.map(toRunDto), nextCursor: rows.length > limit ? encodeRunCursor(page[page.length - 1]) : null };
+  }
+
+  async get(accountId: string, id: string): Promise<SyncRunDto> {
+    return toRunDto(await this.require(accountId, id));
+  }
+
+  async items(accountId: string, id: string, query: ListRunItemsQuery): Promise<RunItemPageDto> {
+    await this.require(accountId, id);
+    const limit = query.limit ?? 100;
+    const rows = await this.runs.items(id, query, limit, query.cursor);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((r) => ({ id: r.id, bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, outcome: r.outcome, reason: r.reason, name: r.name, details: r.details })),
+      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  async pendingRemovals(accountId: string, id: string): Promise<PendingRemovalDto[]> {
+    await this.require(accountId, id);
+    const rows: Array<{ bitrix24_user_id: number; kind: string; employee_id: string | null; name: string | null }> = await this.db.query(
+      `SELECT p.bitrix24_user_id, p.kind, l.employee_id, e.last_name || ' ' || e.first_name AS name
+         FROM sync_pending_removal p
+         LEFT JOIN bitrix24_user_link l ON l.connection_id = p.connection_id AND l.bitrix24_user_id = p.bitrix24_user_id
+         LEFT JOIN employee e ON e.id = l.employee_id
+        WHERE p.run_id = $1 ORDER BY p.bitrix24_user_id`,
+      [id],
+    );
+    return rows.map((r) => ({ bitrix24UserId: r.bitrix24_user_id, kind: r.kind, employeeId: r.employee_id, name: r.name }));
+  }
+
+  /**
+   * Applies removals the mass-removal guard held. Each is re-checked against the link's
+   * current state, so someone re-hired since the held run is not dismissed now.
+   */
+  async confirmRemovals(accountId: string, id: string, keyId: string): Promise<SyncRunDto> {
+    const run = await this.requireHeld(accountId, id);
+    const pending: Array<{ bitrix24_user_id: number; kind: 'dismissed' | 'deleted'; employee_id: string; state: string }> = await this.db.query(
+      `SELECT p.bitrix24_user_id, p.kind, l.employee_id, l.state
+         FROM sync_pending_removal p JOIN bitrix24_user_link l ON l.connection_id = p.connection_id AND l.bitrix24_user_id = p.bitrix24_user_id
+        WHERE p.run_id = $1 AND l.state <> p.kind AND (p.kind = 'deleted' OR l.state = 'active')`,
+      [id],
+    );
+    const claimed: unknown[] = await this.db.query(
+      `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'confirmed', guard_resolved_by_key_id = $3, guard_resolved_at = now()
+        WHERE account_id = $1 AND id = $2 AND status = 'awaiting_confirmation' RETURNING id`,
+      [accountId, id, keyId],
+    );
+    if (!claimed.length) throw new DomainException('conflict', 'run_not_awaiting_confirmation', 'This run is not waiting for a confirmation any more');
+    const removals: Removal[] = pending.map((p) => ({ bitrix24UserId: p.bitrix24_user_id, employeeId: p.employee_id, kind: p.kind, fromState: p.state }));
+    const counters: RunCounters = { ...run.counters };
+    await this.engine.applyRemovals(id, accountId, run.connection_id, removals, counters);
+    await this.db.query(`UPDATE sync_run SET counters = $2 WHERE id = $1`, [id, JSON.stringify(counters)]);
+    await this.db.query(`DELETE FROM sync_pending_removal WHERE run_id = $1`, [id]);
+    return this.get(accountId, id);
+  }
+
+  async discardRemovals(accountId: string, id: string, keyId: string): Promise<SyncRunDto> {
+    await this.requireHeld(accountId, id);
+    const claimed: unknown[] = await this.db.query(
+      `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'discarded', guard_resolved_by_key_id = $3, guard_resolved_at = now()
+        WHERE account_id = $1 AND id = $2 AND status = 'awaiting_confirmation' RETURNING id`,
+      [accountId, id, keyId],
+    );
+    if (!claimed.length) throw new DomainException('conflict', 'run_not_awaiting_confirmation', 'This run is not waiting for a confirmation any more');
+    await this.db.query(`DELETE FROM sync_pending_removal WHERE run_id = $1`, [id]);
+    return this.get(accountId, id);
+  }
+
+  private async require(accountId: string, id: string): Promise<SyncRunRow> {
+    const row = await this.runs.get(accountId, id);
+    if (!row) throw notFound('Sync run');
+    return row;
+  }
+
+  private async requireHeld(accountId: string, id: string): Promise<SyncRunRow> {
+    const run = await this.require(accountId, id);
+    if (run.status !== 'awaiting_confirmation') {
+      throw new DomainException('conflict', 'run_not_awaiting_confirmation', `This run is ${run.status}; only a run held by the mass-removal guard can be confirmed or discarded`);
+    }
+    return run;
+  }
+}

@@ -1,0 +1,224 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Bitrix24Department } from '../bitrix24/bitrix24-user';
+import { normalizeEmail } from './rules';
+import type { ChunkPlan, ChunkState, EmailCandidate, ExistingEmployee, ExistingLink } from './chunk-plan';
+import type { RunItem } from './sync-run.types';
+
+/**
+ * The import's set-based SQL: bulk reads of what a chunk of users touches, and bulk
+ * writes of a chunk's plan (unnest-ed arrays, a handful of statements per chunk,
+ * whatever its size). Every statement is scoped by account and connection.
+ */
+@Injectable()
+export class SyncStore {
+  /** Statements issued (benchmarks). */
+  statements = 0;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private q<T = unknown>(manager: EntityManager, sql: string, params: unknown[]): Promise<T> {
+    this.statements++;
+    return manager.query(sql, params);
+  }
+
+  async loadChunkState(accountId: string, connectionId: string, userIds: number[], emails: string[]): Promise<ChunkState> {
+    const m = this.db.manager;
+    const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null }>>(
+      m,
+      `SELECT bitrix24_user_id, employee_id, state, department_ids, user_type FROM bitrix24_user_link
+        WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`,
+      [connectionId, userIds],
+    );
+    const links = new Map<number, ExistingLink>(
+      linkRows.map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])].sort((a, b) => a - b), userType: r.user_type }]),
+    );
+    const candidateRows = emails.length
+      ? await this.q<Array<{ id: string; email_normalized: string; linked: boolean }>>(
+          m,
+          `SELECT e.id, e.email_normalized,
+                  EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.connection_id = $2 AND l.employee_id = e.id) AS linked
+             FROM employee e WHERE e.account_id = $1 AND e.email_normalized = ANY($3::text[])`,
+          [accountId, connectionId, emails],
+        )
+      : [];
+    const candidatesByEmail = new Map<string, EmailCandidate[]>();
+    for (const row of candidateRows) {
+      const list = candidatesByEmail.get(row.email_normalized) ?? [];
+      list.push({ employeeId: row.id, linkedOnThisPortal: row.linked });
+      candidatesByEmail.set(row.email_normalized, list);
+    }
+    const employeeIds = [...new Set([...[...links.values()].map((l) => l.employeeId), ...candidateRows.map((c) => c.id)])];
+    const employeeRows = employeeIds.length
+      ? await this.q<Array<{ id: string; first_name: string; last_name: string; middle_name: string | null; email: string | null; extension: string | null; has_phones: boolean }>>(
+          m,
+          `SELECT e.id, e.first_name, e.last_name, e.middle_name, e.email, e.extension,
+                  EXISTS (SELECT 1 FROM employee_phone p WHERE p.employee_id = e.id) AS has_phones
+             FROM employee e WHERE e.account_id = $1 AND e.id = ANY($2::uuid[])`,
+          [accountId, employeeIds],
+        )
+      : [];
+    const employees = new Map<string, ExistingEmployee>(
+      employeeRows.map((r) => [r.id, { id: r.id, firstName: r.first_name, lastName: r.last_name, middleName: r.middle_name, email: r.email, extension: r.extension, hasPhones: r.has_phones }]),
+    );
+    return { links, employees, candidatesByEmail };
+  }
+
+  /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk but its items. */
+  async applyPlan(manager: EntityManager, accountId: string, connectionId: string, runId: string, plan: ChunkPlan): Promise<void> {
+    if (plan.newEmployees.length) {
+      const f = plan.newEmployees;
+      await this.q(
+        manager,
+        `INSERT INTO employee (id, account_id, first_name, last_name, middle_name, email, extension, source)
+         SELECT t.id, $1, t.first_name, t.last_name, t.middle_name, t.email, t.extension, 'bitrix24'
+           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                AS t(id, first_name, last_name, middle_name, email, extension)`,
+        [accountId, f.map((e) => e.id), f.map((e) => e.fields.firstName), f.map((e) => e.fields.lastName), f.map((e) => e.fields.middleName), f.map((e) => e.fields.email), f.map((e) => e.fields.extension)],
+      );
+    }
+    if (plan.employeeUpdates.length) {
+      const u = plan.employeeUpdates;
+      // Linking by email turns a manual employee into one managed by Bitrix24.
+      await this.q(
+        manager,
+        `UPDATE employee e SET first_name = t.first_name, last_name = t.last_name, middle_name = t.middle_name,
+                email = t.email, extension = t.extension, source = 'bitrix24', updated_at = now()
+           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                AS t(id, first_name, last_name, middle_name, email, extension)
+          WHERE e.id = t.id AND e.account_id = $1`,
+        [accountId, u.map((e) => e.id), u.map((e) => e.fields.firstName), u.map((e) => e.fields.lastName), u.map((e) => e.fields.middleName), u.map((e) => e.fields.email), u.map((e) => e.fields.extension)],
+      );
+    }
+    if (plan.phoneInserts.length) {
+      const p = plan.phoneInserts;
+      // Only employees that still have no number at all (seeds/002 item 4), re-checked at write time.
+      await this.q(
+        manager,
+        `INSERT INTO employee_phone (employee_id, position, digits, source)
+         SELECT t.employee_id, t.position, t.digits, t.source
+           FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS t(employee_id, position, digits, source)
+          WHERE NOT EXISTS (SELECT 1 FROM employee_phone x WHERE x.employee_id = t.employee_id)
+         ON CONFLICT DO NOTHING`,
+        [p.map((x) => x.employeeId), p.map((x) => x.position), p.map((x) => x.digits), p.map((x) => x.source)],
+      );
+    }
+    const linkedByEmail = new Set(plan.items.filter((i) => i.outcome === 'linked_by_email').map((i) => i.employeeId));
+    if (linkedByEmail.size) {
+      await this.q(manager, `UPDATE employee SET source = 'bitrix24', updated_at = now() WHERE account_id = $1 AND id = ANY($2::uuid[]) AND source <> 'bitrix24'`, [accountId, [...linkedByEmail]]);
+    }
+    if (plan.newLinks.length) {
+      const l = plan.newLinks;
+      await this.q(
+        manager,
+        `INSERT INTO bitrix24_user_link (connection_id, bitrix24_user_id, account_id, employee_id, state, matched_by, department_ids, user_type)
+         SELECT $1, t.uid, $2, t.employee_id, t.state, t.matched_by,
+                coalesce((SELECT array_agg(x::int) FROM jsonb_array_elements_text(t.departments) AS x), '{}'), t.user_type
+           FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
+                AS t(uid, employee_id, state, matched_by, departments, user_type)`,
+        [connectionId, accountId, l.map((x) => x.bitrix24UserId), l.map((x) => x.employeeId), l.map((x) => x.state), l.map((x) => x.matchedBy), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType)],
+      );
+    }
+    if (plan.linkUpdates.length) {
+      const l = plan.linkUpdates;
+      await this.q(
+        manager,
+        `UPDATE bitrix24_user_link k
+            SET state = t.state, state_since = CASE WHEN t.state_changed THEN now() ELSE k.state_since END,
+                department_ids = coalesce((SELECT array_agg(x::int) FROM jsonb_array_elements_text(t.departments) AS x), '{}'),
+                user_type = t.user_type, updated_at = now()
+           FROM unnest($2::int[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[]) AS t(uid, state, state_changed, departments, user_type)
+          WHERE k.connection_id = $1 AND k.bitrix24_user_id = t.uid`,
+        [connectionId, l.map((x) => x.bitrix24UserId), l.map((x) => x.state), l.map((x) => x.stateChanged), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType)],
+      );
+    }
+    await this.insertItems(manager, runId, plan.items);
+  }
+
+  async insertItems(manager: EntityManager, runId: string, items: RunItem[]): Promise<void> {
+    if (!items.length) return;
+    await this.q(
+      manager,
+      `INSERT INTO sync_run_item (run_id, bitrix24_user_id, employee_id, outcome, reason, name, details)
+       SELECT $1, t.uid, t.employee_id, t.outcome, t.reason, t.name, t.details
+         FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[]) AS t(uid, employee_id, outcome, reason, name, details)`,
+      [runId, items.map((i) => i.bitrix24UserId), items.map((i) => i.employeeId), items.map((i) => i.outcome), items.map((i) => i.reason), items.map((i) => i.name), items.map((i) => (i.details ? JSON.stringify(i.details) : null))],
+    );
+  }
+
+  /** Departments of a portal: upserted, and the ones no longer returned flagged absent. */
+  async saveDepartments(accountId: string, connectionId: string, departments: Bitrix24Department[]): Promise<void> {
+    const rows = departments
+      .map((d) => ({ id: Number(d.ID), name: String(d.NAME ?? '').slice(0, 300), parent: d.PARENT ? Number(d.PARENT) || null : null, head: d.UF_HEAD ? Number(d.UF_HEAD) || null : null, sort: d.SORT ? Number(d.SORT) || null : null }))
+      .filter((d) => Number.isSafeInteger(d.id) && d.id > 0);
+    await this.db.transaction(async (m) => {
+      if (rows.length) {
+        await this.q(
+          m,
+          `INSERT INTO bitrix24_department (connection_id, bitrix24_id, account_id, name, parent_id, head_bitrix24_user_id, sort, present)
+           SELECT $1, t.id, $2, t.name, t.parent, t.head, t.sort, true
+             FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[]) AS t(id, name, parent, head, sort)
+           ON CONFLICT (connection_id, bitrix24_id) DO UPDATE
+             SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, head_bitrix24_user_id = EXCLUDED.head_bitrix24_user_id,
+                 sort = EXCLUDED.sort, present = true, updated_at = now()
+           WHERE (bitrix24_department.name, bitrix24_department.parent_id, bitrix24_department.head_bitrix24_user_id, bitrix24_department.sort, bitrix24_department.present)
+                 IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_id, EXCLUDED.head_bitrix24_user_id, EXCLUDED.sort, true)`,
+          [connectionId, accountId, rows.map((r) => r.id), rows.map((r) => r.name), rows.map((r) => r.parent), rows.map((r) => r.head), rows.map((r) => r.sort)],
+        );
+      }
+      await this.q(m, `UPDATE bitrix24_department SET present = false, updated_at = now() WHERE connection_id = $1 AND present AND NOT (bitrix24_id = ANY($2::int[]))`, [connectionId, rows.map((r) => r.id)]);
+    });
+  }
+
+  /** Links of this portal not seen in a complete export (candidates for "deleted"). */
+  async unseenLinks(connectionId: string, seenIds: number[]): Promise<ExistingLink[]> {
+    const rows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state'] }>>(
+      this.db.manager,
+      `SELECT bitrix24_user_id, employee_id, state FROM bitrix24_user_link
+        WHERE connection_id = $1 AND state <> 'deleted' AND NOT (bitrix24_user_id = ANY($2::int[]))`,
+      [connectionId, seenIds],
+    );
+    return rows.map((r) => ({ bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [], userType: null }));
+  }
+
+  async countLinks(connectionId: string): Promise<{ active: number; total: number }> {
+    const [row] = await this.q<Array<{ active: number; total: number }>>(
+      this.db.manager,
+      `SELECT count(*) FILTER (WHERE state = 'active')::int AS active, count(*)::int AS total FROM bitrix24_user_link WHERE connection_id = $1`,
+      [connectionId],
+    );
+    return row;
+  }
+
+  async linkStates(connectionId: string, userIds: number[]): Promise<Map<number, { employeeId: string; state: ExistingLink['state'] }>> {
+    const rows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state'] }>>(
+      this.db.manager,
+      `SELECT bitrix24_user_id, employee_id, state FROM bitrix24_user_link WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`,
+      [connectionId, userIds],
+    );
+    return new Map(rows.map((r) => [r.bitrix24_user_id, { employeeId: r.employee_id, state: r.state }]));
+  }
+
+  /** Applies removals (dismissed/deleted) and takes those employees off the responsible list. Returns who was removed from it. */
+  async applyRemovals(manager: EntityManager, accountId: string, connectionId: string, removals: Array<{ bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' }>): Promise<string[]> {
+    if (!removals.length) return [];
+    await this.q(
+      manager,
+      `UPDATE bitrix24_user_link k SET state = t.kind, state_since = now(), updated_at = now()
+         FROM unnest($2::int[], $3::text[]) AS t(uid, kind)
+        WHERE k.connection_id = $1 AND k.bitrix24_user_id = t.uid AND k.state <> t.kind`,
+      [connectionId, removals.map((r) => r.bitrix24UserId), removals.map((r) => r.kind)],
+    );
+    const removed = await this.q<Array<{ employee_id: string }>>(
+      manager,
+      `DELETE FROM responsible_employee WHERE account_id = $1 AND employee_id = ANY($2::uuid[]) RETURNING employee_id`,
+      [accountId, removals.map((r) => r.employeeId)],
+    );
+    return removed.map((r) => r.employee_id);
+  }
+
+  emailsOf(users: Array<{ EMAIL?: unknown }>): string[] {
+    return [...new Set(users.map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
+  }
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { withLogContext } from '../common/logging/log-context';
+import { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
+import { connectionSchedule } from '../bitrix24/bitrix24-connections.service';
+import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
+import { isEmbedded } from '../database/data-source-options';
+import { backoffDelaySeconds, nextDueAt } from './rules';
+import { RunAborted, RunControl, SyncEngine } from './sync-engine.service';
+import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
+
+/** Failures only the owner can fix: the connection stops being polled until reconnected. */
+const NEEDS_OWNER: ReadonlySet<string> = new Set(['auth_revoked', 'payment_required', 'insufficient_scope', 'portal_gone']);
+const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+
+class JobControl implements RunControl {
+  reason: RunAborted['reason'] | null = null;
+  abort(reason: RunAborted['reason']): void {
+    this.reason = this.reason ?? reason;
+  }
+  throwIfAborted(): void {
+    if (this.reason) throw new RunAborted(this.reason);
+  }
+}
+
+/**
+ * Runs the import queue. The tick only claims: connections that are due (schedule) or
+ * have queued runs (Synchronize, ONUSERADD) are leased in PostgreSQL with
+ * `FOR UPDATE SKIP LOCKED`, so any number of replicas never run one portal twice at
+ * once. The lease is renewed while a job runs; a replica that dies simply stops renewing
+ * and another one picks the connection (and its unfinished run) up after expiry.
+ */
+@Injectable()
+export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SyncWorker.name);
+  readonly runnerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly jobs = new Map<string, { promise: Promise<void>; control: JobControl }>();
+  private stopping = false;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private lastHousekeeping = 0;
+  private readonly maxJobs: number;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly engine: SyncEngine,
+    private readonly runs: SyncRunsRepository,
+    private readonly scheduler: SchedulerRegistry,
+  ) {
+    this.maxJobs = isEmbedded(config) ? 1 : 4;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.sync.schedulerEnabled) return;
+    this.scheduler.addInterval('sync-tick', setInterval(() => this.wake(true), this.config.sync.tickSeconds * 1000));
+    this.wake(true);
+  }
+
+  /** Asks for a tick now (queued work); never throws, never blocks the caller. */
+  wake(includeDue = this.config.sync.schedulerEnabled): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick(includeDue)
+      .catch((error: unknown) => this.logger.error({ msg: 'sync tick failed', error: (error as Error).message }))
+      .finally(() => {
+        this.ticking = null;
+        if (this.again) {
+          this.again = false;
+          this.wake(includeDue);
+        }
+      });
+  }
+
+  /** One tick, then waits for every job it started (tests and `runPollerOnce`). */
+  async runOnce(includeDue = true): Promise<void> {
+    if (this.ticking) await this.ticking;
+    await this.tick(includeDue);
+    await this.idle();
+  }
+
+  /** Resolves when no job of this process is running. */
+  async idle(): Promise<void> {
+    while (this.jobs.size || this.ticking) {
+      await Promise.all([...this.jobs.values()].map((j) => j.promise));
+      if (this.ticking) await this.ticking;
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', 'sync-tick')) this.scheduler.deleteInterval('sync-tick');
+    if (this.ticking) await this.ticking.catch(() => undefined);
+    if (!this.jobs.size) return;
+    this.logger.log({ msg: 'shutting down: letting running syncs finish', jobs: this.jobs.size });
+    const all = Promise.all([...this.jobs.values()].map((j) => j.promise));
+    const finished = await Promise.race([all.then(() => true), sleep(20_000).then(() => false)]);
+    if (!finished) {
+      // Hand the work back: the run goes back to the queue at the next chunk boundary.
+      for (const job of this.jobs.values()) job.control.abort('shutdown');
+      await Promise.race([all, sleep(15_000)]);
+    }
+  }
+
+  private async tick(includeDue: boolean): Promise<void> {
+    if (this.stopping) return;
+    await this.housekeeping();
+    const capacity = this.maxJobs - this.jobs.size;
+    if (capacity <= 0) return;
+    const claimed: Array<{ id: string }> = await this.db.query(
+      `WITH candidates AS (
+         SELECT c.id FROM bitrix24_connection c
+          WHERE c.account_id IS NOT NULL AND c.state = 'active'
+            AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
+            AND NOT (c.id = ANY($4::uuid[]))
+            AND (($2 AND c.next_sync_at <= now())
+                 OR EXISTS (SELECT 1 FROM sync_run r WHERE r.connection_id = c.id AND r.status IN ('queued', 'running')))
+          ORDER BY c.next_sync_at NULLS FIRST
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED)
+       UPDATE bitrix24_connection c SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $5)
+         FROM candidates WHERE c.id = candidates.id
+       RETURNING c.id`,
+      [this.runnerId, includeDue, capacity, [...this.jobs.keys()], this.config.sync.leaseSeconds],
+    );
+    for (const { id } of claimed) {
+      const control = new JobControl();
+      const promise = this.job(id, control, includeDue)
+        .catch((error: unknown) => this.logger.error({ msg: 'sync job crashed', connectionId: id, error: (error as Error).message }))
+        .finally(() => this.jobs.delete(id));
+      this.jobs.set(id, { promise, control });
+    }
+  }
+
+  private async job(connectionId: string, control: JobControl, includeDue: boolean): Promise<void> {
+    const heartbeat = setInterval(() => {
+      this.renewLease(connectionId)
+        .then((held) => held || control.abort('lease_lost'))
+        .catch(() => undefined);
+    }, Math.max(1000, (this.config.sync.leaseSeconds * 1000) / 3));
+    try {
+      for (;;) {
+        if (this.stopping || control.reason) return;
+        const connection = await this.db.getRepository(Bitrix24ConnectionEntity).findOneBy({ id: connectionId });
+        if (!connection || connection.state !== 'active' || !connection.accountId) return;
+        let run: SyncRunRow | null = await this.runs.nextRunFor(connectionId);
+        if (run) {
+          run = await this.runs.markRunning(run.id, this.runnerId);
+          if (!run) continue;
+        } else if (includeDue && connection.nextSyncAt && connection.nextSyncAt.getTime() <= Date.now()) {
+          run = await this.runs.startScheduledRun(connection.accountId, connectionId, this.runnerId);
+          if (!run) continue;
+        } else if (await this.releaseLease(connectionId)) {
+          return;
+        } else {
+          continue; // something was queued while we were finishing: keep the lease and go on
+        }
+        await this.execute(run, connection, control);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      if (control.reason !== 'lease_lost') await this.releaseLease(connectionId, true).catch(() => undefined);
+    }
+  }
+
+  private async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: JobControl): Promise<void> {
+    await withLogContext({ runId: run.id, connectionId: connection.id, accountId: run.account_id }, async () => {
+      const started = Date.now();
+      this.logger.log({ msg: 'sync run started', trigger: run.trigger, attempt: run.attempts });
+      const full = run.trigger !== 'event';
+      try {
+        const result = await this.engine.execute(run, connection, control);
+        await this.runs.finish(run.id, this.runnerId, { ...result });
+        if (full) await this.recordSuccess(connection);
+        this.logger.log({ msg: 'sync run finished', status: result.status, durationMs: Date.now() - started, counters: result.counters });
+      } catch (error) {
+        if (error instanceof RunAborted) {
+          if (error.reason === 'shutdown') {
+            await this.runs.finish(run.id, this.runnerId, { status: 'queued', counters: {}, processed: 0, total: null, exportComplete: null });
+            this.logger.warn({ msg: 'sync run handed back to the queue (shutdown)' });
+          } else {
+            this.logger.warn({ msg: 'sync run stopped: another replica holds the connection now' });
+          }
+          return;
+        }
+        const kind = error instanceof Bitrix24Error ? error.kind : 'internal';
+        const code = error instanceof Bitrix24Error ? error.code : 'internal_error';
+        const message = error instanceof Error ? error.message : String(error);
+        await this.runs.fail(run.id, this.runnerId, code, message);
+        await this.recordFailure(connection, kind, code, message, full);
+        this.logger.warn({ msg: 'sync run failed', kind, code, error: message, durationMs: Date.now() - started });
+      }
+    });
+  }
+
+  private async recordSuccess(connection: Bitrix24ConnectionEntity): Promise<void> {
+    const next = nextDueAt(connectionSchedule(connection, this.config.sync.intervalMinutes), new Date());
+    await this.db.query(
+      `UPDATE bitrix24_connection SET next_sync_at = $2, last_success_at = now(), consecutive_failures = 0,
+              last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()
+        WHERE id = $1`,
+      [connection.id, next],
+    );
+  }
+
+  private async recordFailure(connection: Bitrix24ConnectionEntity, kind: string, code: string, message: string, full: boolean): Promise<void> {
+    if (NEEDS_OWNER.has(kind)) {
+      await this.db.query(
+        `UPDATE bitrix24_connection SET state = 'reauth_required', state_reason = $2, state_changed_at = now(),
+                last_error_code = $2, last_error_message = $3, last_error_at = now(), updated_at = now()
+          WHERE id = $1 AND state = 'active'`,
+        [connection.id, code, message.slice(0, 1000)],
+      );
+      return;
+    }
+    const failures = connection.consecutiveFailures + 1;
+    const retryAt = new Date(Date.now() + backoffDelaySeconds(failures) * 1000);
+    await this.db.query(
+      `UPDATE bitrix24_connection SET consecutive_failures = consecutive_failures + 1, last_error_code = $2, last_error_message = $3,
+              last_error_at = now(), next_sync_at = CASE WHEN $5 THEN $4 ELSE next_sync_at END, updated_at = now()
+        WHERE id = $1`,
+      [connection.id, code, message.slice(0, 1000), retryAt, full],
+    );
+  }
+
+  private async renewLease(connectionId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE bitrix24_connection SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 RETURNING id`,
+      [connectionId, this.runnerId, this.config.sync.leaseSeconds],
+    );
+    return rows.length > 0;
+  }
+
+  /** Gives the lease up unless work was queued meanwhile (then keeps it and returns false). */
+  private async releaseLease(connectionId: string, force = false): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE bitrix24_connection SET lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND lease_owner = $2
+          AND ($3 OR state <> 'active' OR NOT EXISTS (SELECT 1 FROM sync_run r WHERE r.connection_id = $1 AND r.status = 'queued'))
+        RETURNING id`,
+      [connectionId, this.runnerId, force],
+    );
+    if (rows.length) return true;
+    const [still]: Array<{ mine: boolean }> = await this.db.query(`SELECT lease_owner = $2 AS mine FROM bitrix24_connection WHERE id = $1`, [connectionId, this.runnerId]);
+    return !still?.mine;
+  }
+
+  private async housekeeping(): Promise<void> {
+    if (Date.now() - this.lastHousekeeping < HOUSEKEEPING_EVERY_MS) return;
+    this.lastHousekeeping = Date.now();
+    const failed = await this.runs.failQueuedForInactiveConnections();
+    const pruned = await this.runs.pruneItems(this.config.sync.runItemsRetentionDays);
+    await this.db.query(`DELETE FROM bitrix24_oauth_state WHERE expires_at < now() - interval '1 day'`);
+    if (failed || pruned) this.logger.log({ msg: 'housekeeping', queuedRunsFailed: failed, runsPruned: pruned });
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
