@@ -284,6 +284,19 @@ const FIELDS_BRIEF = new Set(USER_BRIEF_FIELDS);
 const FIELDS_BASIC = new Set([...USER_BRIEF_FIELDS, ...USER_BASIC_EXTRA]);
 const FIELDS_FULL = new Set([...FIELDS_BASIC, ...USER_FULL_EXTRA]);
 
+// api-reference/user/user-fields.md (English titles from the docs example).
+const USER_FIELD_TITLES: Record<string, string> = {
+  XML_ID: 'External code', ACTIVE: 'Activity', NAME: 'First Name', LAST_NAME: 'Last Name', SECOND_NAME: 'Middle Name', TITLE: 'User List',
+  EMAIL: 'E-Mail', LAST_LOGIN: 'Last Login', DATE_REGISTER: 'Registration Date', PERSONAL_GENDER: 'Gender', PERSONAL_PROFESSION: 'Profession',
+  PERSONAL_WWW: 'Homepage', PERSONAL_BIRTHDAY: 'Birthday', PERSONAL_PHOTO: 'Photo', PERSONAL_ICQ: 'ICQ', PERSONAL_PHONE: 'Personal Phone',
+  PERSONAL_FAX: 'Fax', PERSONAL_MOBILE: 'Personal Mobile', PERSONAL_PAGER: 'Pager', PERSONAL_STREET: 'Street Address', PERSONAL_CITY: 'City of Residence',
+  PERSONAL_STATE: 'Region / Territory', PERSONAL_ZIP: 'Postal Code', PERSONAL_COUNTRY: 'Country', PERSONAL_MAILBOX: 'Mailbox', PERSONAL_NOTES: 'Additional Notes',
+  WORK_PHONE: 'Company Phone', WORK_COMPANY: 'Company', WORK_POSITION: 'Position', WORK_DEPARTMENT: 'Department', WORK_WWW: 'Company Website',
+  WORK_CITY: 'City of Work', UF_SKYPE_LINK: 'Skype Chat Link', UF_ZOOM: 'Zoom', UF_EMPLOYMENT_DATE: 'Employment Date', UF_TIMEMAN: 'Time Management',
+  UF_DEPARTMENT: 'Departments', UF_INTERESTS: 'Interests', UF_SKILLS: 'Skills', UF_WEB_SITES: 'Other Websites', UF_XING: 'Xing', UF_LINKEDIN: 'LinkedIn',
+  UF_FACEBOOK: 'Facebook', UF_TWITTER: 'Twitter', UF_SKYPE: 'Skype', UF_DISTRICT: 'District', UF_PHONE_INNER: 'Internal Phone',
+};
+
 /** Events an app can bind, with the scope each needs (null = basic). Unknown names → ERROR_EVENT_NOT_FOUND. */
 const KNOWN_EVENTS: Record<string, string[] | null> = {
   ONAPPINSTALL: null, // api-reference/common/events/on-app-install.md
@@ -324,7 +337,7 @@ function jsonToP(value: unknown): PV {
     return map;
   }
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  return String(value);
+  return toStr(value);
 }
 
 function phpToP(value: PhpArray): PMap {
@@ -342,7 +355,7 @@ function pget(params: PMap, name: string): PV | undefined {
 function scalarString(value: PV | undefined): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return toStr(value);
   return undefined;
 }
 
@@ -509,7 +522,7 @@ export class PortalSimulator {
       license,
     };
     this.memberId = options.memberId ?? hex(16);
-    this.clientId = options.clientId ?? `local.${hex(7)}.${String(10_000_000 + Math.floor(Math.random() * 89_999_999))}`;
+    this.clientId = options.clientId ?? `local.${hex(7)}.${toStr(10_000_000 + Math.floor(Math.random() * 89_999_999))}`;
     this.clientSecret = options.clientSecret ?? tokenString(50);
     this.applicationToken = options.applicationToken ?? hex(16);
     this.redirectUri = options.redirectUri;
@@ -606,11 +619,11 @@ export class PortalSimulator {
 
   /** Adds a user with the next free ID (or the given one). Fields default to a plain active employee. */
   addUser(partial: Partial<Bitrix24User> = {}): Bitrix24User {
-    const id = partial.ID !== undefined ? Number(partial.ID) : this.maxUserId() + 1;
-    if (this.findUser(id) || this.systemUsers.some((u) => Number(u.ID) === id)) throw new Error(`user ${id} already exists`);
+    const id = partial.ID !== undefined ? toNum(partial.ID) : this.maxUserId() + 1;
+    if (this.findUser(id) || this.systemUsers.some((u) => toNum(u.ID) === id)) throw new Error(`user ${id} already exists`);
     const now = this.isoNow();
     const user: Bitrix24User = {
-      ID: String(id),
+      ID: toStr(id),
       ACTIVE: true,
       NAME: `Сотрудник ${id}`,
       LAST_NAME: 'Новый',
@@ -618,11 +631,11 @@ export class PortalSimulator {
       DATE_REGISTER: now,
       TIMESTAMP_X: {},
       LAST_ACTIVITY_DATE: {},
-      UF_DEPARTMENT: [Number(this.depts[0]?.ID ?? 1)],
+      UF_DEPARTMENT: [toNum(this.depts[0]?.ID ?? 1)],
       USER_TYPE: 'employee',
       ...partial,
     };
-    user.ID = String(id);
+    user.ID = toStr(id);
     const at = lowerBound(this.people, id, false);
     this.people.splice(at, 0, user);
     this.touch();
@@ -631,7 +644,7 @@ export class PortalSimulator {
 
   /** Replaces fields of a user (ID stays). */
   updateUser(id: number | string, patch: Partial<Bitrix24User>): Bitrix24User {
-    const index = binarySearchById(this.people, Number(id));
+    const index = binarySearchById(this.people, toNum(id));
     if (index < 0) throw new Error(`no user ${id}`);
     const updated: Bitrix24User = { ...this.people[index], ...patch, ID: this.people[index].ID };
     for (const [key, value] of Object.entries(patch)) if (value === undefined) delete (updated as Record<string, unknown>)[key];
@@ -647,7 +660,7 @@ export class PortalSimulator {
 
   /** Removes a user from the portal: gone from user.get. */
   deleteUser(id: number | string): void {
-    const index = binarySearchById(this.people, Number(id));
+    const index = binarySearchById(this.people, toNum(id));
     if (index < 0) throw new Error(`no user ${id}`);
     this.people.splice(index, 1);
     this.touch();
@@ -655,25 +668,25 @@ export class PortalSimulator {
 
   /** Replaces all people (sorted by ID here). */
   setUsers(list: Bitrix24User[]): void {
-    this.people = list.map((user) => ({ ...user, ID: String(user.ID) })).sort((a, b) => Number(a.ID) - Number(b.ID));
+    this.people = list.map((user) => ({ ...user, ID: toStr(user.ID) })).sort((a, b) => toNum(a.ID) - toNum(b.ID));
     this.touch();
   }
 
   /** Adds a department (next free ID, under the root unless PARENT is given). */
   addDepartment(partial: Partial<Bitrix24Department> = {}): Bitrix24Department {
-    const id = partial.ID !== undefined ? Number(partial.ID) : this.depts.reduce((max, d) => Math.max(max, Number(d.ID)), 0) + 1;
+    const id = partial.ID !== undefined ? toNum(partial.ID) : this.depts.reduce((max, d) => Math.max(max, toNum(d.ID)), 0) + 1;
     if (binarySearchById(this.depts, id) >= 0) throw new Error(`department ${id} already exists`);
-    const department: Bitrix24Department = { NAME: `Отдел ${id}`, SORT: 500, ...partial, ID: String(id) };
-    if (department.PARENT === undefined && this.depts.length > 0) department.PARENT = String(this.depts[0].ID);
-    if (department.PARENT !== undefined && department.PARENT !== null) department.PARENT = String(department.PARENT);
-    if (department.UF_HEAD !== undefined && department.UF_HEAD !== null) department.UF_HEAD = String(department.UF_HEAD);
+    const department: Bitrix24Department = { NAME: `Отдел ${id}`, SORT: 500, ...partial, ID: toStr(id) };
+    if (department.PARENT === undefined && this.depts.length > 0) department.PARENT = toStr(this.depts[0].ID);
+    if (department.PARENT !== undefined && department.PARENT !== null) department.PARENT = toStr(department.PARENT);
+    if (department.UF_HEAD !== undefined && department.UF_HEAD !== null) department.UF_HEAD = toStr(department.UF_HEAD);
     this.depts.splice(lowerBound(this.depts, id, false), 0, department);
     return department;
   }
 
   /** Replaces all departments. */
   setDepartments(list: Bitrix24Department[]): void {
-    this.depts = list.map((d) => ({ ...d, ID: String(d.ID) })).sort((a, b) => Number(a.ID) - Number(b.ID));
+    this.depts = list.map((d) => ({ ...d, ID: toStr(d.ID) })).sort((a, b) => toNum(a.ID) - toNum(b.ID));
   }
 
   /**
@@ -747,7 +760,7 @@ export class PortalSimulator {
    * Returns the HTTP status each handler answered (0 when unreachable).
    */
   async fireOnUserAdd(userId: number | string): Promise<number[]> {
-    const user = this.findUser(Number(userId));
+    const user = this.findUser(toNum(userId));
     if (!user) throw new Error(`no user ${userId}`);
     if (!this.installed) return [];
     const level = this.userScopeLevel(this.scopes);
@@ -756,7 +769,7 @@ export class PortalSimulator {
     const employment = typeof user.UF_EMPLOYMENT_DATE === 'string' ? user.UF_EMPLOYMENT_DATE.slice(0, 10) : undefined;
     // on-user-add.md: the data block of a new user; ID integer, ACTIVE "Y"/"N".
     const full: Record<string, unknown> = {
-      ID: Number(user.ID),
+      ID: toNum(user.ID),
       ACTIVE: this.isActive(user) ? 'Y' : 'N',
       EMAIL: user.EMAIL,
       NAME: user.NAME,
@@ -777,12 +790,12 @@ export class PortalSimulator {
       // api-reference/events/index.md "Событие в приложение": auth without refresh_token.
       const body = phpHttpBuildQuery({
         event: 'ONUSERADD',
-        event_handler_id: String(binding.id),
+        event_handler_id: toStr(binding.id),
         data,
-        ts: String(this.nowSeconds()),
+        ts: toStr(this.nowSeconds()),
         auth: {
           access_token: token.token,
-          expires_in: String(this.options.accessTokenTtlSeconds),
+          expires_in: toStr(this.options.accessTokenTtlSeconds),
           scope: this.scopes.find((s) => USER_SCOPES.includes(s)) ?? 'user',
           domain: this.domain,
           server_endpoint: this.serverEndpoint,
@@ -806,15 +819,15 @@ export class PortalSimulator {
     const pair = this.tokenResponse(this.authorizingUserId, this.scopes);
     const body = phpHttpBuildQuery({
       event: 'ONAPPINSTALL',
-      data: { VERSION: String(this.options.appVersion), ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: this.options.languageId },
-      ts: String(this.nowSeconds()),
+      data: { VERSION: toStr(this.options.appVersion), ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: this.options.languageId },
+      ts: toStr(this.nowSeconds()),
       auth: {
         domain: this.domain,
         // on-app-install.md: "Список прав, выданных приложению, через пробел".
         scope: this.scopes.join(' '),
         access_token: pair.access_token,
         refresh_token: pair.refresh_token,
-        expires_in: String(pair.expires_in),
+        expires_in: toStr(pair.expires_in),
         server_endpoint: this.serverEndpoint,
         status: this.options.appStatus,
         client_endpoint: this.clientEndpoint,
@@ -840,7 +853,7 @@ export class PortalSimulator {
     const body = phpHttpBuildQuery({
       event: 'ONAPPUNINSTALL',
       data: { LANGUAGE_ID: this.options.languageId, CLEAN: options.clean ? 1 : 0 },
-      ts: String(this.nowSeconds()),
+      ts: toStr(this.nowSeconds()),
       auth: {
         domain: this.domain,
         server_endpoint: this.serverEndpoint,
@@ -902,7 +915,7 @@ export class PortalSimulator {
         shares: options.shares,
       });
       this.people = generated.users;
-      this.depts = Array.isArray(options.departments) ? options.departments.map((d) => ({ ...d, ID: String(d.ID) })) : generated.departments;
+      this.depts = Array.isArray(options.departments) ? options.departments.map((d) => ({ ...d, ID: toStr(d.ID) })) : generated.departments;
       this.systemUsers = options.systemUsers ?? generated.systemUsers;
     } else {
       this.setUsers(people);
@@ -910,7 +923,7 @@ export class PortalSimulator {
       if (Array.isArray(options.departments)) this.setDepartments(options.departments);
       else this.depts = generatePortal({ seed: options.seed ?? 1, people: 0, departments: options.departments ?? 1 }).departments;
     }
-    this.depts.sort((a, b) => Number(a.ID) - Number(b.ID));
+    this.depts.sort((a, b) => toNum(a.ID) - toNum(b.ID));
   }
 
   private touch(): void {
@@ -919,8 +932,8 @@ export class PortalSimulator {
   }
 
   private maxUserId(): number {
-    const lastPerson = this.people.length ? Number(this.people[this.people.length - 1].ID) : 0;
-    return this.systemUsers.reduce((max, u) => Math.max(max, Number(u.ID)), lastPerson);
+    const lastPerson = this.people.length ? toNum(this.people[this.people.length - 1].ID) : 0;
+    return this.systemUsers.reduce((max, u) => Math.max(max, toNum(u.ID)), lastPerson);
   }
 
   private findUser(id: number): Bitrix24User | undefined {
@@ -932,7 +945,7 @@ export class PortalSimulator {
     const value = user.ACTIVE;
     if (value === undefined || value === null) return true;
     if (typeof value === 'boolean') return value;
-    return String(value).toUpperCase() === 'Y' || value === 'true' || value === '1';
+    return toStr(value).toUpperCase() === 'Y' || value === 'true' || value === '1';
   }
 
   private now(): number {
@@ -973,7 +986,7 @@ export class PortalSimulator {
     const index = this.listeners.length;
     const server = http.createServer((req, res) => {
       this.handle(req, res, index).catch((error: unknown) => {
-        if (!res.headersSent) this.sendJson(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: String(error instanceof Error ? error.message : error) });
+        if (!res.headersSent) this.sendJson(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: toStr(error instanceof Error ? error.message : error) });
         else res.end();
       });
     });
@@ -1024,7 +1037,7 @@ export class PortalSimulator {
     }
     const body = await this.readBody(req);
     if (body.length === 0) return params;
-    const type = String(req.headers['content-type'] ?? '').toLowerCase();
+    const type = toStr(req.headers['content-type'] ?? '').toLowerCase();
     if (type.includes('application/json')) {
       try {
         const parsed = jsonToP(JSON.parse(body.toString('utf8')));
@@ -1268,7 +1281,7 @@ export class PortalSimulator {
     let webhookPath: { userId: number; secret: string } | null = null;
     let methodPart = parts[0] ?? '';
     if (parts.length >= 3 && /^\d+$/.test(parts[0])) {
-      webhookPath = { userId: Number(parts[0]), secret: parts[1] };
+      webhookPath = { userId: toNum(parts[0]), secret: parts[1] };
       methodPart = parts.slice(2).join('/');
     }
     const method = methodPart.replace(/\.(json|xml)$/i, '').toLowerCase();
@@ -1352,7 +1365,7 @@ export class PortalSimulator {
       case 'user.get':
         return this.userGet(params, auth);
       case 'user.current':
-        return { result: this.projectUser(this.findUser(auth.userId) ?? { ID: String(auth.userId) }, auth.scopes, null) };
+        return { result: this.projectUser(this.findUser(auth.userId) ?? { ID: toStr(auth.userId) }, auth.scopes, null) };
       case 'user.fields':
         return this.userFields(auth);
       case 'department.get':
@@ -1371,6 +1384,7 @@ export class PortalSimulator {
         // scope.md: `full` is a boolean; in form data the string "false" switches it on (PHP).
         return { result: phpTruthy(pget(params, 'full') ?? null) ? [...PORTAL_SCOPES] : auth.scopes.filter((s) => s !== 'basic') };
       case 'server.time':
+        // server-time.md: ISO 8601 in the server's zone.
         return { result: this.isoNow() };
       default:
         throw ERR.methodNotFound();
@@ -1418,8 +1432,8 @@ export class PortalSimulator {
     const processing = (performance.now() - perfStart) / 1000;
     const finish = started + processing * 1000;
     const block: TimeBlock = {
-      start: Number((started / 1000).toFixed(6)),
-      finish: Number((finish / 1000).toFixed(6)),
+      start: toNum((started / 1000).toFixed(6)),
+      finish: toNum((finish / 1000).toFixed(6)),
       duration: processing,
       processing,
       date_start: this.isoAt(started),
@@ -1442,7 +1456,7 @@ export class PortalSimulator {
     if (cmdValue instanceof Map) {
       for (const [key, value] of cmdValue) commands.push([key, scalarString(value) ?? '']);
     } else if (Array.isArray(cmdValue)) {
-      cmdValue.forEach((value, index) => commands.push([String(index), scalarString(value) ?? '']));
+      cmdValue.forEach((value, index) => commands.push([toStr(index), scalarString(value) ?? '']));
     }
     const result: Map<string, unknown> = new Map();
     const resultError: Map<string, unknown> = new Map();
@@ -1505,7 +1519,7 @@ export class PortalSimulator {
       let node: unknown = sections[section]?.get(keys[0]);
       for (const key of keys.slice(1)) {
         if (node instanceof Map) node = node.get(key);
-        else if (Array.isArray(node)) node = node[Number(key)];
+        else if (Array.isArray(node)) node = node[toNum(key)];
         else if (node && typeof node === 'object') node = (node as Record<string, unknown>)[key];
         else return undefined;
       }
@@ -1521,14 +1535,14 @@ export class PortalSimulator {
         const whole = /^\$(result|result_error|result_total|result_next|result_time)((?:\[[^\]]*\])+)$/.exec(value);
         if (whole) {
           const found = lookup(whole[1], whole[2]);
-          map.set(key, found === undefined || found === null ? '' : typeof found === 'object' ? jsonToP(found) : String(found));
+          map.set(key, found === undefined || found === null ? '' : typeof found === 'object' ? jsonToP(found) : toStr(found));
           continue;
         }
         map.set(
           key,
           value.replace(pattern, (_, section: string, path: string) => {
             const found = lookup(section, path);
-            return found === undefined || found === null || typeof found === 'object' ? '' : String(found);
+            return found === undefined || found === null || typeof found === 'object' ? '' : toStr(found);
           }),
         );
       }
@@ -1569,8 +1583,9 @@ export class PortalSimulator {
   private userFields(auth: AuthContext): MethodOk {
     const level = this.userScopeLevel(auth.scopes);
     const fields = level === 'full' ? FIELDS_FULL : level === 'basic' ? FIELDS_BASIC : FIELDS_BRIEF;
+    // user-fields.md: field code → title (codes without a title repeat the code).
     const result: Record<string, string> = {};
-    for (const field of fields) result[field] = field;
+    for (const field of fields) result[field] = USER_FIELD_TITLES[field] ?? field;
     return { result };
   }
 
@@ -1601,13 +1616,13 @@ export class PortalSimulator {
     const sortField = (scalarString(pget(params, 'SORT')) ?? 'ID').toUpperCase();
     const descending = (scalarString(pget(params, 'ORDER')) ?? 'ASC').toUpperCase() === 'DESC';
     const select = this.parseSelect(pget(params, 'SELECT'));
-    // ADMIN_MODE (PHP truthiness, like every boolean parameter): the simulated caller sees every user anyway.
-    phpTruthy(pget(params, 'ADMIN_MODE') ?? null);
+    // ADMIN_MODE ("to get data about any users") changes nothing here: the simulated caller
+    // already sees every user user.get may return (README, "Where the docs are silent").
 
     const idRange: Array<{ op: string; value: number }> = [];
     const others = conditions.filter((c) => {
       if (c.field === 'ID' && sortField === 'ID' && ['>', '>=', '<', '<='].includes(c.op) && c.values.length === 1 && scalarString(c.values[0]) !== undefined) {
-        idRange.push({ op: c.op, value: Number(scalarString(c.values[0])) });
+        idRange.push({ op: c.op, value: toNum(scalarString(c.values[0])) });
         return false;
       }
       return true;
@@ -1642,7 +1657,7 @@ export class PortalSimulator {
           let hi = base.length;
           while (lo < hi) {
             const mid = (lo + hi) >> 1;
-            const value = Number(base[mid].ID);
+            const value = toNum(base[mid].ID);
             if (strict ? value >= id : value > id) lo = mid + 1;
             else hi = mid;
           }
@@ -1655,7 +1670,7 @@ export class PortalSimulator {
     }
     const count = to - from;
     const startRaw = scalarString(pget(params, 'start'));
-    const start = startRaw === undefined || startRaw === '' ? 0 : Math.trunc(Number(startRaw)) || 0;
+    const start = startRaw === undefined || startRaw === '' ? 0 : Math.trunc(toNum(startRaw)) || 0;
     const size = this.options.pageSize;
     if (start === -1) {
       const page = base.slice(from, Math.min(to, from + size)).map((u) => this.projectUser(u, auth.scopes, select));
@@ -1671,7 +1686,7 @@ export class PortalSimulator {
   private parseSelect(value: PV | undefined): string[] | null {
     if (value === undefined || value === null || value === '') return null;
     const list = asList(value instanceof Map ? [...value.values()] : value)
-      .map((v) => String(v).toUpperCase())
+      .map((v) => toStr(v).toUpperCase())
       .filter(Boolean);
     return list.length > 0 && !list.includes('*') ? list : null;
   }
@@ -1687,9 +1702,9 @@ export class PortalSimulator {
       list = [...list].sort((a, b) => {
         const x = a[sortField];
         const y = b[sortField];
-        const sx = x === undefined || x === null ? '' : typeof x === 'object' ? JSON.stringify(x) : String(x);
-        const sy = y === undefined || y === null ? '' : typeof y === 'object' ? JSON.stringify(y) : String(y);
-        return sx < sy ? -1 : sx > sy ? 1 : Number(a.ID) - Number(b.ID);
+        const sx = x === undefined || x === null ? '' : typeof x === 'object' ? JSON.stringify(x) : toStr(x);
+        const sy = y === undefined || y === null ? '' : typeof y === 'object' ? JSON.stringify(y) : toStr(y);
+        return sx < sy ? -1 : sx > sy ? 1 : toNum(a.ID) - toNum(b.ID);
       });
     }
     if (descending) list = sortField === 'ID' ? [...list].reverse() : list.reverse();
@@ -1701,7 +1716,7 @@ export class PortalSimulator {
   private userMatcher(condition: { op: string; field: string; values: PV[] }): (user: Bitrix24User) => boolean {
     const { op, field } = condition;
     const flat = condition.values.flatMap((v) => (v instanceof Map ? [...v.values()] : Array.isArray(v) ? v : [v]));
-    const wanted = flat.map((v) => (v === null ? '' : typeof v === 'object' ? '' : String(v)));
+    const wanted = flat.map((v) => (v === null ? '' : typeof v === 'object' ? '' : toStr(v)));
     const negate = op.startsWith('!');
     const baseOp = negate ? op.slice(1) || '=' : op;
 
@@ -1715,7 +1730,7 @@ export class PortalSimulator {
         flat.map((v) => {
           if (v === true) return 'Y';
           if (v === false) return 'N';
-          const s = String(v ?? '');
+          const s = toStr(v ?? '');
           if (s.toUpperCase() === 'Y' || s.toUpperCase() === 'N') return s.toUpperCase();
           return phpTruthy(s) ? 'Y' : 'N';
         }),
@@ -1725,13 +1740,13 @@ export class PortalSimulator {
     const getValues = (user: Bitrix24User): string[] => {
       const raw = user[field];
       if (raw === undefined || raw === null || raw === false) return [];
-      if (Array.isArray(raw)) return raw.map((v) => String(v));
+      if (Array.isArray(raw)) return raw.map((v) => toStr(v));
       if (typeof raw === 'object') return [];
-      return [String(raw)];
+      return [toStr(raw)];
     };
     const numeric = field === 'ID' || field === 'UF_DEPARTMENT';
     const compare = (have: string, want: string): number => {
-      if (numeric) return Number(have) - Number(want);
+      if (numeric) return toNum(have) - toNum(want);
       const a = have.toLowerCase();
       const b = want.toLowerCase();
       return a < b ? -1 : a > b ? 1 : 0;
@@ -1763,8 +1778,8 @@ export class PortalSimulator {
       }
       default: {
         // '=', '@' and the negations: equality / IN (case-insensitive like MySQL).
-        const set = new Set(wanted.map((w) => (numeric ? String(Number(w)) : w.toLowerCase())));
-        test = (have) => have.some((h) => set.has(numeric ? String(Number(h)) : h.toLowerCase()));
+        const set = new Set(wanted.map((w) => (numeric ? toStr(toNum(w)) : w.toLowerCase())));
+        test = (have) => have.some((h) => set.has(numeric ? toStr(toNum(h)) : h.toLowerCase()));
       }
     }
     return (user) => test(getValues(user)) !== negate;
@@ -1785,7 +1800,7 @@ export class PortalSimulator {
       if (key === 'sort') sortField = (scalarString(value) ?? 'ID').toUpperCase();
       else if (key.toUpperCase() === 'ORDER') descending = (scalarString(value) ?? '').toUpperCase() === 'DESC';
       else if (['ID', 'NAME', 'SORT', 'PARENT', 'UF_HEAD'].includes(key)) {
-        const values = asList(value instanceof Map ? [...value.values()] : value).map((v) => String(v));
+        const values = asList(value instanceof Map ? [...value.values()] : value).map((v) => toStr(v));
         if (key === 'SORT' && values.length === 1 && !/^\d+$/.test(values[0])) {
           sortField = values[0].toUpperCase();
           continue;
@@ -1797,7 +1812,7 @@ export class PortalSimulator {
       filters.every((f) => {
         const raw = d[f.field as keyof Bitrix24Department];
         if (raw === undefined || raw === null) return false;
-        return f.values.some((v) => (f.field === 'NAME' ? String(raw) === v : Number(raw) === Number(v)));
+        return f.values.some((v) => (f.field === 'NAME' ? toStr(raw) === v : toNum(raw) === toNum(v)));
       }),
     );
     if (sortField !== 'ID' || descending) {
@@ -1805,13 +1820,13 @@ export class PortalSimulator {
         const x = a[sortField as keyof Bitrix24Department];
         const y = b[sortField as keyof Bitrix24Department];
         const numeric = sortField !== 'NAME';
-        const cmp = numeric ? Number(x ?? 0) - Number(y ?? 0) : String(x ?? '').localeCompare(String(y ?? ''));
-        return cmp !== 0 ? cmp : Number(a.ID) - Number(b.ID);
+        const cmp = numeric ? toNum(x ?? 0) - toNum(y ?? 0) : toStr(x ?? '').localeCompare(toStr(y ?? ''));
+        return cmp !== 0 ? cmp : toNum(a.ID) - toNum(b.ID);
       });
       if (descending) list.reverse();
     }
     const startRaw = scalarString(pget(params, 'START'));
-    const start = Math.max(0, Math.trunc(Number(startRaw ?? 0)) || 0);
+    const start = Math.max(0, Math.trunc(toNum(startRaw ?? 0)) || 0);
     const size = this.options.pageSize;
     const page = list.slice(start, start + size);
     const outcome: MethodOk = { result: page, total: list.length };
@@ -1832,7 +1847,7 @@ export class PortalSimulator {
     }
     // error-codes.md: method validation errors may carry an empty `error`.
     if (!handler) throw new RestError(400, '', 'Handler URL is required');
-    const authType = Number(scalarString(pget(params, 'auth_type')) ?? 0) || 0;
+    const authType = toNum(scalarString(pget(params, 'auth_type')) ?? 0) || 0;
     const offline = (scalarString(pget(params, 'event_type')) ?? 'online').toLowerCase() === 'offline';
     if (this.bindings.some((b) => b.event === event && b.handler === handler && b.authType === authType && b.offline === offline)) {
       // error-codes.md example: ERROR_HANDLER_ALREADY_EXIST "Handler already exists!".
@@ -1845,7 +1860,7 @@ export class PortalSimulator {
   private eventGet(auth: AuthContext): MethodOk {
     if (auth.kind !== 'app') throw ERR.appContextRequired();
     return {
-      result: this.bindings.map((b) => ({ event: b.event, handler: b.handler, auth_type: String(b.authType), offline: b.offline ? 1 : 0 })),
+      result: this.bindings.map((b) => ({ event: b.event, handler: b.handler, auth_type: toStr(b.authType), offline: b.offline ? 1 : 0 })),
     };
   }
 
@@ -1862,7 +1877,7 @@ export class PortalSimulator {
         !(
           (event === undefined || b.event === event) &&
           (handler === undefined || b.handler === handler) &&
-          (authTypeRaw === undefined || b.authType === (Number(authTypeRaw) || 0)) &&
+          (authTypeRaw === undefined || b.authType === (toNum(authTypeRaw) || 0)) &&
           b.offline === offline
         ),
     );
@@ -1876,7 +1891,7 @@ export class PortalSimulator {
     // profile.md
     return {
       result: {
-        ID: String(auth.userId),
+        ID: toStr(auth.userId),
         ADMIN: this.admins.has(auth.userId),
         NAME: user?.NAME ?? '',
         LAST_NAME: user?.LAST_NAME ?? '',

@@ -103,6 +103,11 @@ describe('PortalSimulator REST methods', () => {
       const ids = (desc.body.result as Users).map((u) => Number(u.ID));
       expect(ids[0]).toBe(Number(sim.users[sim.users.length - 1].ID));
       expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+      const descRange = await callApp(sim, token, 'user.get', { order: 'DESC', FILTER: { '>ID': 200, '<=ID': 230 } });
+      const rangeIds = (descRange.body.result as Users).map((u) => Number(u.ID));
+      const expectedRange = sim.users.map((u) => Number(u.ID)).filter((id) => id > 200 && id <= 230).reverse();
+      expect(rangeIds).toEqual(expectedRange);
+      expect(descRange.body.total).toBe(expectedRange.length);
       const fast = await callApp(sim, token, 'user.get', { start: -1, FILTER: { '>ID': 100 } });
       expect(fast.body.total).toBeUndefined();
       expect(fast.body.next).toBeUndefined();

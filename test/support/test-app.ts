@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
@@ -24,6 +24,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string | undefined>;
+  /** Listen here (e.g. a port already given to a simulator as the redirect URI); default a free port. */
+  port?: number;
   /** Reuse a database (a second replica); otherwise the file gets a new one. */
   database?: TestDatabase;
 }
@@ -54,11 +56,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     if (process.env.TEST_LOGS) process.stdout.write(line + '\n');
   });
   Logger.overrideLogger(logger);
-  const config = testConfig(database, options.env);
-  const app = await createApp(config, logger);
-  await app.listen(0, '127.0.0.1');
-  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  const config = testConfig(database, { PORT: String(port), PUBLIC_URL: url, ...options.env });
+  const app = await createApp(config, logger);
+  await app.listen(port, '127.0.0.1');
   const ownsDatabase = !options.database;
   return {
     app,
@@ -72,4 +74,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       if (ownsDatabase) await database.drop();
     },
   };
+}
+
+/** A TCP port nobody listens on right now (to hand to a simulator before the app starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
