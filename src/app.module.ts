@@ -1,8 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccessModule } from './access/access.module';
-import { ApiThrottlerGuard } from './access/api-throttler.guard';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './common/crypto/crypto.module';
@@ -12,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { EmployeesModule } from './employees/employees.module';
 import { SyncModule } from './sync/sync.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -24,15 +24,14 @@ export class AppModule implements NestModule {
         CryptoModule,
         DatabaseModule,
         HealthModule,
-        // AccessModule registers the API-key guard; the throttler guard below runs after it,
-        // so limits are counted per key.
+        // AccessModule registers the API-key guard and, after it, the per-key throttler.
         AccessModule,
         EmployeesModule,
         SyncModule,
+        WebModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
-        { provide: APP_GUARD, useClass: ApiThrottlerGuard },
       ],
     };
   }

@@ -5,6 +5,7 @@ import { AccountEntity } from './account.entity';
 import { AccountsService } from './accounts.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiThrottlerGuard } from './api-throttler.guard';
 import { ApiKeyService } from './api-key.service';
 import { ApiKeysController } from './api-keys.controller';
 import { MeController } from './me.controller';
@@ -12,7 +13,13 @@ import { MeController } from './me.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([AccountEntity, ApiKeyEntity])],
   controllers: [ApiKeysController, MeController],
-  providers: [AccountsService, ApiKeyService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [
+    AccountsService,
+    ApiKeyService,
+    // Order matters: the key is authenticated first, so the throttler counts per key.
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: ApiThrottlerGuard },
+  ],
   exports: [AccountsService, ApiKeyService],
 })
 export class AccessModule {}

@@ -8,6 +8,7 @@ import { generateKeySecret, hashesEqual, hashKey, parseKey } from './api-key.sec
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { manageKeyPermission, Role, roleHas } from './permissions';
 import type { Principal } from './principal';
+import { queryRows } from '../database/query-rows';
 
 const toDto = (key: ApiKeyEntity): ApiKeyDto => ({
   id: key.id,
@@ -68,8 +69,7 @@ export class ApiKeyService {
   async insert(manager: EntityManager, accountId: string, input: { name: string; role: Role }, by: Principal | null): Promise<CreatedApiKeyDto> {
     const replaced: Array<{ id: string }> =
       input.role === 'integrator'
-        ? await manager.query(
-            `UPDATE api_key SET revoked_at = now(), revoked_reason = 'replaced_by_new_integrator'
+        ? await queryRows(manager, `UPDATE api_key SET revoked_at = now(), revoked_reason = 'replaced_by_new_integrator'
               WHERE account_id = $1 AND role = 'integrator' AND revoked_at IS NULL RETURNING id`,
             [accountId],
           )

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
+import { queryRows } from '../database/query-rows';
 
 export interface SealedTokens {
   accessTokenEnc: string;
@@ -44,8 +45,13 @@ export class Bitrix24ConnectionsRepository {
   }
 
   /** The connection of a portal (any account), with the sealed application token for event checks. */
-  async findByMemberId(memberId: string): Promise<{ id: string; account_id: string | null; state: string; domain: string; application_token_enc: string | null } | null> {
-    const [row] = await this.db.query(`SELECT id, account_id, state, domain, application_token_enc FROM bitrix24_connection WHERE member_id = $1`, [memberId]);
+  async findByMemberId(
+    memberId: string,
+  ): Promise<{ id: string; account_id: string | null; state: string; domain: string; client_endpoint: string | null; application_token_enc: string | null } | null> {
+    const [row] = await this.db.query(
+      `SELECT id, account_id, state, domain, client_endpoint, application_token_enc FROM bitrix24_connection WHERE member_id = $1`,
+      [memberId],
+    );
     return row ?? null;
   }
 
@@ -140,8 +146,7 @@ export class Bitrix24ConnectionsRepository {
 
   /** ONAPPUNINSTALL: every connection of the portal stops; tokens are wiped; employees stay. */
   async markUninstalled(memberId: string): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `UPDATE bitrix24_connection
+    const rows: Array<{ id: string }> = await queryRows(this.db, `UPDATE bitrix24_connection
           SET state = 'uninstalled', state_reason = 'app_uninstalled', state_changed_at = now(),
               access_token_enc = NULL, refresh_token_enc = NULL, application_token_enc = NULL, access_expires_at = NULL,
               events_bound_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
@@ -154,8 +159,7 @@ export class Bitrix24ConnectionsRepository {
 
   /** Disconnect by the owner: secrets wiped, polling stops, employees and links stay. */
   async disconnect(accountId: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `UPDATE bitrix24_connection
+    const rows: unknown[] = await queryRows(this.db, `UPDATE bitrix24_connection
           SET state = 'disconnected', state_reason = 'disconnected_by_owner', state_changed_at = now(),
               access_token_enc = NULL, refresh_token_enc = NULL, webhook_url_enc = NULL, access_expires_at = NULL,
               events_bound_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()

@@ -112,7 +112,11 @@ export class Bitrix24EventsService {
     const memberId = payload.auth?.member_id ?? '';
     const presented = payload.auth?.application_token ?? '';
     const connection = MEMBER_ID.test(memberId) ? await this.connections.findByMemberId(memberId) : null;
-    const stored = connection?.application_token_enc ? this.cipher.open(connection.application_token_enc) : null;
+    let stored = connection?.application_token_enc ? this.cipher.open(connection.application_token_enc) : null;
+    if (connection && !stored && presented && (await this.eventProvenByPortal(connection, payload.auth?.access_token))) {
+      await this.connections.setApplicationTokenIfMissing(connection.id, this.cipher.seal(presented));
+      stored = presented;
+    }
     if (!connection || !stored || !presented || !sameSecret(stored, presented)) {
       this.logger.warn({ msg: 'event refused: unknown portal or wrong application token', event });
       throw new DomainException('unauthenticated', 'event_not_authenticated', 'The event’s application token does not match this portal');
@@ -134,6 +138,24 @@ export class Bitrix24EventsService {
       }
       default:
         return { accepted: false, event };
+    }
+  }
+
+  /**
+   * A connection made through OAuth alone never saw ONAPPINSTALL, so it has no
+   * application token to check events against. An event carries a fresh access token
+   * (api-reference/events/index.md); if that token works on the portal address we
+   * trust (from our own OAuth exchange), the event is genuine and its application
+   * token is kept for every later event.
+   */
+  private async eventProvenByPortal(connection: { account_id: string | null; state: string; client_endpoint: string | null; id: string }, accessToken: string | undefined): Promise<boolean> {
+    if (!connection.account_id || connection.state !== 'active' || !connection.client_endpoint || !accessToken) return false;
+    try {
+      await this.clients.forToken({ clientEndpoint: connection.client_endpoint, accessToken, portalKey: connection.id }).call('app.info');
+      this.logger.log({ msg: 'application token learnt from a verified event', connectionId: connection.id });
+      return true;
+    } catch {
+      return false;
     }
   }
 

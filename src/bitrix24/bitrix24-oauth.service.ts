@@ -13,6 +13,7 @@ import { Bitrix24Error } from './client/bitrix24-error';
 import { Bitrix24OAuthServerClient, Bitrix24TokenResponse } from './client/oauth-server.client';
 import { assertSafeUrl } from './client/url-policy';
 import { parsePortalAddress } from './portal-address';
+import { queryRows } from '../database/query-rows';
 
 const STATE_TTL_MINUTES = 10;
 /** Events this service listens to (api-reference/events/event-bind.md). */
@@ -83,8 +84,7 @@ export class Bitrix24OAuthService {
     if (!/^[A-Za-z0-9_.-]{1,128}$/.test(memberId)) throw new DomainException('invalid', 'oauth_callback_invalid', 'The portal identity (member_id) is malformed.');
     // The secret may only travel to an allow-listed server: check before consuming anything.
     this.oauthServer.tokenEndpoint(serverDomain);
-    const [claimed]: Array<{ account_id: string; portal_domain: string }> = await this.db.query(
-      `UPDATE bitrix24_oauth_state SET used_at = now()
+    const [claimed]: Array<{ account_id: string; portal_domain: string }> = await queryRows(this.db, `UPDATE bitrix24_oauth_state SET used_at = now()
         WHERE state_hash = $1 AND used_at IS NULL AND expires_at > now()
         RETURNING account_id, portal_domain`,
       [hashState(state)],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from './employee-cursor';
+import { queryRows } from '../database/query-rows';
 
 export interface EmployeeRow {
   id: string;
@@ -192,8 +193,7 @@ export class EmployeesRepository {
 
   /** Soft (de)activation; returns false when no such employee in the account. */
   async setActive(manager: EntityManager, accountId: string, id: string, active: boolean): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `UPDATE employee SET active = $3, deactivated_at = CASE WHEN $3 THEN NULL ELSE coalesce(deactivated_at, now()) END, updated_at = now()
+    const rows: unknown[] = await queryRows(manager, `UPDATE employee SET active = $3, deactivated_at = CASE WHEN $3 THEN NULL ELSE coalesce(deactivated_at, now()) END, updated_at = now()
         WHERE account_id = $1 AND id = $2 RETURNING id`,
       [accountId, id, active],
     );

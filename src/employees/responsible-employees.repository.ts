@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../database/query-rows';
 
 /** The account's responsible-employees list: who calls and CRM records can be assigned to. */
 @Injectable()
@@ -31,8 +32,7 @@ export class ResponsibleEmployeesRepository {
   /** Removes the given employees from the list; returns the ids that were on it. */
   async remove(accountId: string, employeeIds: string[], manager: EntityManager = this.db.manager): Promise<string[]> {
     if (!employeeIds.length) return [];
-    const rows: Array<{ employee_id: string }> = await manager.query(
-      `DELETE FROM responsible_employee WHERE account_id = $1 AND employee_id = ANY($2::uuid[]) RETURNING employee_id`,
+    const rows: Array<{ employee_id: string }> = await queryRows(manager, `DELETE FROM responsible_employee WHERE account_id = $1 AND employee_id = ANY($2::uuid[]) RETURNING employee_id`,
       [accountId, employeeIds],
     );
     return rows.map((r) => r.employee_id);

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../database/postgres-errors';
 import type { RunCounters, RunStatus, RunTrigger } from './sync-run.types';
+import { queryRows } from '../database/query-rows';
 
 export interface SyncRunRow {
   id: string;
@@ -106,8 +107,7 @@ export class SyncRunsRepository {
 
   /** queued|running → running by this runner (a restart resets progress and counters). */
   async markRunning(runId: string, runnerId: string): Promise<SyncRunRow | null> {
-    const [run]: SyncRunRow[] = await this.db.query(
-      `UPDATE sync_run SET status = 'running', started_at = now(), heartbeat_at = now(), runner_id = $2, attempts = attempts + 1,
+    const [run]: SyncRunRow[] = await queryRows(this.db, `UPDATE sync_run SET status = 'running', started_at = now(), heartbeat_at = now(), runner_id = $2, attempts = attempts + 1,
               processed = 0, total = NULL, counters = '{}', error_code = NULL, error_message = NULL
         WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
       [runId, runnerId],
@@ -125,8 +125,7 @@ export class SyncRunsRepository {
     outcome: { status: 'succeeded' | 'failed' | 'awaiting_confirmation' | 'queued'; counters: RunCounters; processed: number; total: number | null; exportComplete: boolean | null; guard?: Record<string, unknown> | null; errorCode?: string | null; errorMessage?: string | null },
     manager: EntityManager = this.db.manager,
   ): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `UPDATE sync_run SET status = $3, counters = $4, processed = $5, total = $6, export_complete = $7, guard = $8,
+    const rows: unknown[] = await queryRows(manager, `UPDATE sync_run SET status = $3, counters = $4, processed = $5, total = $6, export_complete = $7, guard = $8,
               error_code = $9, error_message = $10,
               finished_at = CASE WHEN $3 IN ('succeeded', 'failed', 'awaiting_confirmation') THEN now() ELSE NULL END,
               runner_id = CASE WHEN $3 = 'queued' THEN NULL ELSE runner_id END
@@ -193,8 +192,7 @@ export class SyncRunsRepository {
 
   /** Queued work for connections that can no longer run (uninstalled, disconnected, …) fails with a reason. */
   async failQueuedForInactiveConnections(): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      `UPDATE sync_run r SET status = 'failed', finished_at = now(), error_code = 'connection_not_active',
+    const rows: unknown[] = await queryRows(this.db, `UPDATE sync_run r SET status = 'failed', finished_at = now(), error_code = 'connection_not_active',
               error_message = 'The connection stopped (' || c.state || ') before this run could start'
          FROM bitrix24_connection c
         WHERE c.id = r.connection_id AND r.status = 'queued' AND c.state <> 'active'
@@ -205,8 +203,7 @@ export class SyncRunsRepository {
 
   /** Retention: old runs keep their counters; their per-user items go. */
   async pruneItems(retentionDays: number): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      `WITH old AS (
+    const rows: unknown[] = await queryRows(this.db, `WITH old AS (
          SELECT id FROM sync_run
           WHERE finished_at < now() - make_interval(days => $1) AND items_pruned_at IS NULL AND status <> 'awaiting_confirmation'
           LIMIT 500

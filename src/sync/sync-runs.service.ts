@@ -6,6 +6,7 @@ import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, Sy
 import { Removal, SyncEngine } from './sync-engine.service';
 import { OUTCOMES, RunCounters } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
+import { queryRows } from '../database/query-rows';
 
 export function toRunDto(row: SyncRunRow): SyncRunDto {
   const counters: Record<string, unknown> = Object.fromEntries(OUTCOMES.map((o) => [o, row.counters?.[o] ?? 0]));
@@ -100,8 +101,7 @@ export class SyncRunsService {
         WHERE p.run_id = $1 AND l.state <> p.kind AND (p.kind = 'deleted' OR l.state = 'active')`,
       [id],
     );
-    const claimed: unknown[] = await this.db.query(
-      `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'confirmed', guard_resolved_by_key_id = $3, guard_resolved_at = now()
+    const claimed: unknown[] = await queryRows(this.db, `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'confirmed', guard_resolved_by_key_id = $3, guard_resolved_at = now()
         WHERE account_id = $1 AND id = $2 AND status = 'awaiting_confirmation' RETURNING id`,
       [accountId, id, keyId],
     );
@@ -116,8 +116,7 @@ export class SyncRunsService {
 
   async discardRemovals(accountId: string, id: string, keyId: string): Promise<SyncRunDto> {
     await this.requireHeld(accountId, id);
-    const claimed: unknown[] = await this.db.query(
-      `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'discarded', guard_resolved_by_key_id = $3, guard_resolved_at = now()
+    const claimed: unknown[] = await queryRows(this.db, `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'discarded', guard_resolved_by_key_id = $3, guard_resolved_at = now()
         WHERE account_id = $1 AND id = $2 AND status = 'awaiting_confirmation' RETURNING id`,
       [accountId, id, keyId],
     );

@@ -5,6 +5,7 @@ import type { Bitrix24Department } from '../bitrix24/bitrix24-user';
 import { normalizeEmail } from './rules';
 import type { ChunkPlan, ChunkState, EmailCandidate, ExistingEmployee, ExistingLink } from './chunk-plan';
 import type { RunItem } from './sync-run.types';
+import { queryRows } from '../database/query-rows';
 
 /**
  * The import's set-based SQL: bulk reads of what a chunk of users touches, and bulk
@@ -20,7 +21,7 @@ export class SyncStore {
 
   private q<T = unknown>(manager: EntityManager, sql: string, params: unknown[]): Promise<T> {
     this.statements++;
-    return manager.query(sql, params);
+    return queryRows(manager, sql, params) as Promise<T>;
   }
 
   async loadChunkState(accountId: string, connectionId: string, userIds: number[], emails: string[]): Promise<ChunkState> {

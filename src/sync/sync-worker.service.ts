@@ -13,6 +13,7 @@ import { isEmbedded } from '../database/data-source-options';
 import { backoffDelaySeconds, nextDueAt } from './rules';
 import { RunAborted, RunControl, SyncEngine } from './sync-engine.service';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
+import { queryRows } from '../database/query-rows';
 
 /** Failures only the owner can fix: the connection stops being polled until reconnected. */
 const NEEDS_OWNER: ReadonlySet<string> = new Set(['auth_revoked', 'payment_required', 'insufficient_scope', 'portal_gone']);
@@ -115,8 +116,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     await this.housekeeping();
     const capacity = this.maxJobs - this.jobs.size;
     if (capacity <= 0) return;
-    const claimed: Array<{ id: string }> = await this.db.query(
-      `WITH candidates AS (
+    const claimed: Array<{ id: string }> = await queryRows(this.db, `WITH candidates AS (
          SELECT c.id FROM bitrix24_connection c
           WHERE c.account_id IS NOT NULL AND c.state = 'active'
             AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
@@ -232,8 +232,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async renewLease(connectionId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `UPDATE bitrix24_connection SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 RETURNING id`,
+    const rows: unknown[] = await queryRows(this.db, `UPDATE bitrix24_connection SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 RETURNING id`,
       [connectionId, this.runnerId, this.config.sync.leaseSeconds],
     );
     return rows.length > 0;
@@ -241,8 +240,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Gives the lease up unless work was queued meanwhile (then keeps it and returns false). */
   private async releaseLease(connectionId: string, force = false): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `UPDATE bitrix24_connection SET lease_owner = NULL, lease_expires_at = NULL
+    const rows: unknown[] = await queryRows(this.db, `UPDATE bitrix24_connection SET lease_owner = NULL, lease_expires_at = NULL
         WHERE id = $1 AND lease_owner = $2
           AND ($3 OR state <> 'active' OR NOT EXISTS (SELECT 1 FROM sync_run r WHERE r.connection_id = $1 AND r.status = 'queued'))
         RETURNING id`,

@@ -70,6 +70,12 @@ function section<T>(value: unknown): Record<string, T> {
  */
 export class Bitrix24Client {
   private readonly logger = new Logger(Bitrix24Client.name);
+  /**
+   * A 429 OPERATION_TIME_LIMIT answer carries no reset time; the last successful
+   * answer's `time.operating_reset_at` for that method says when the block lifts
+   * (limits.md). Epoch seconds per method.
+   */
+  private readonly operatingResetAt = new Map<string, number>();
 
   constructor(
     private readonly session: Bitrix24Session,
@@ -94,6 +100,9 @@ export class Bitrix24Client {
     );
     const envelope = await this.request<Record<string, unknown>>('batch', { halt: halt ? 1 : 0, cmd });
     const body = section<unknown>(envelope.result);
+    for (const [key, time] of Object.entries(section<{ operating_reset_at?: number }>(body.result_time))) {
+      if (time?.operating_reset_at && commands[key]) this.operatingResetAt.set(commands[key].method, Number(time.operating_reset_at));
+    }
     return {
       result: section(body.result),
       errors: section(body.result_error),
@@ -129,8 +138,7 @@ export class Bitrix24Client {
       for (let i = 0; i < slice.length; i += PAGE_SIZE) {
         commands[`u${i / PAGE_SIZE}`] = { method: 'user.get', params: { FILTER: { ID: slice.slice(i, i + PAGE_SIZE) }, ADMIN_MODE: true } };
       }
-      const batch = await this.batch(commands);
-      this.throwFirstError(batch);
+      const batch = await this.batchRetryingCommands(commands);
       for (const key of Object.keys(commands)) found.push(...((batch.result[key] as Bitrix24User[] | undefined) ?? []));
     }
     return found;
@@ -151,8 +159,7 @@ export class Bitrix24Client {
         starts.push(start + i * PAGE_SIZE);
         commands[`p${i}`] = { method, params: { ...params, start: start + i * PAGE_SIZE } };
       }
-      const batch = await this.batch(commands);
-      this.throwFirstError(batch);
+      const batch = await this.batchRetryingCommands(commands);
       const users: T[] = [];
       let lastNext: number | undefined;
       let lastLength = PAGE_SIZE;
@@ -170,19 +177,47 @@ export class Bitrix24Client {
     }
   }
 
-  private throwFirstError(batch: BatchResult): void {
-    const [key] = Object.keys(batch.errors);
-    if (key) {
+  /**
+   * A batch of reads whose sub-commands failed on their own (rate limits, a 500 in one
+   * command) is sent again after the appropriate wait; any other sub-command error ends
+   * the export with its typed error.
+   */
+  private async batchRetryingCommands(commands: Record<string, BatchCommand>): Promise<BatchResult> {
+    for (let attempt = 0; ; attempt++) {
+      const batch = await this.batch(commands);
+      const [key] = Object.keys(batch.errors);
+      if (!key) return batch;
+      const method = commands[key]?.method ?? 'batch';
       const error = classifyBitrix24Error(0, batch.errors[key]);
-      // A sub-command that failed on its own is not a transport problem; keep its kind.
-      throw new Bitrix24Error(error.kind === 'invalid_request' ? 'transient' : error.kind, error.code, `batch command ${key}: ${error.message}`);
+      const retryable = error.kind === 'rate_limited' || error.kind === 'transient';
+      if (!retryable || attempt >= (this.options.maxTransientRetries ?? 4)) {
+        throw new Bitrix24Error(error.kind === 'invalid_request' ? 'transient' : error.kind, error.code, `batch command ${key} (${method}): ${error.message}`);
+      }
+      const wait = this.waitFor(error, method, attempt);
+      if (wait === null) throw new Bitrix24Error(error.kind, error.code, `batch command ${key} (${method}): ${error.message}`, undefined, this.resetAt(method));
+      await sleep(wait);
     }
+  }
+
+  /** How long to wait before retrying after a rate-limit or transient error; null when too long. */
+  private waitFor(error: Bitrix24Error, method: string, attempt: number): number | null {
+    if (error.code === 'OPERATION_TIME_LIMIT') {
+      const resetAt = error.retryAt ?? this.resetAt(method);
+      const wait = resetAt ? resetAt - Date.now() + 50 : this.backoff(attempt);
+      return wait <= (this.options.maxOperatingWaitMs ?? 120_000) ? Math.max(0, wait) : null;
+    }
+    if (error.code === 'QUERY_LIMIT_EXCEEDED') this.options.bucket.markFull();
+    return this.backoff(attempt);
+  }
+
+  private resetAt(method: string): number | undefined {
+    const seconds = this.operatingResetAt.get(method);
+    return seconds ? seconds * 1000 : undefined;
   }
 
   private async request<T>(method: string, params: Record<string, unknown>): Promise<Bitrix24Envelope<T>> {
     const maxTransient = this.options.maxTransientRetries ?? 4;
     const maxRate = this.options.maxRateLimitRetries ?? 6;
-    const maxOperatingWait = this.options.maxOperatingWaitMs ?? 120_000;
     let refreshed = false;
     let transientRetries = 0;
     let rateRetries = 0;
@@ -193,7 +228,10 @@ export class Bitrix24Client {
       try {
         const { status, body } = await this.post(method, token ? { ...params, auth: token } : params);
         const payload = body as { error?: unknown; time?: { operating_reset_at?: number } } | null;
-        if (status >= 200 && status < 300 && payload && payload.error === undefined) return payload as Bitrix24Envelope<T>;
+        if (status >= 200 && status < 300 && payload && payload.error === undefined) {
+          if (payload.time?.operating_reset_at) this.operatingResetAt.set(method, Number(payload.time.operating_reset_at));
+          return payload as Bitrix24Envelope<T>;
+        }
         error = classifyBitrix24Error(status, payload, payload?.time?.operating_reset_at);
       } catch (thrown) {
         if (thrown instanceof Bitrix24Error) error = thrown;
@@ -204,19 +242,15 @@ export class Bitrix24Client {
         await this.session.refresh(token);
         continue;
       }
-      if (error.kind === 'rate_limited' && error.code === 'QUERY_LIMIT_EXCEEDED' && rateRetries < maxRate) {
-        this.options.bucket.markFull();
-        await sleep(this.backoff(rateRetries++));
-        continue;
-      }
-      if (error.kind === 'rate_limited' && error.code === 'OPERATION_TIME_LIMIT' && rateRetries < maxRate) {
-        const wait = error.retryAt ? error.retryAt - Date.now() : this.backoff(rateRetries);
-        if (wait <= maxOperatingWait) {
+      if (error.kind === 'rate_limited' && error.code !== 'OVERLOAD_LIMIT' && rateRetries < maxRate) {
+        const wait = this.waitFor(error, method, rateRetries);
+        if (wait !== null) {
           rateRetries++;
-          this.logger.warn({ msg: 'Bitrix24 method over its operating time limit; waiting', method, waitMs: Math.max(0, wait) });
-          await sleep(Math.max(0, wait) + 50);
+          if (error.code === 'OPERATION_TIME_LIMIT') this.logger.warn({ msg: 'Bitrix24 method over its operating time limit; waiting', method, waitMs: wait });
+          await sleep(wait);
           continue;
         }
+        throw new Bitrix24Error(error.kind, error.code, error.message, error.status, this.resetAt(method));
       }
       if (error.kind === 'transient' && transientRetries < maxTransient) {
         await sleep(this.backoff(transientRetries++));

@@ -1,0 +1,42 @@
+import { accessSync, constants } from 'node:fs';
+import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+
+/** Where Debian's `apt-get install chromium` puts the browser; CHROMIUM_PATH overrides. */
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
+
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH;
+}
+
+/**
+ * A playwright-core Browser on the system Chromium (playwright-core downloads no browser).
+ * Throws a clear error when Chromium is missing instead of Playwright's long one.
+ */
+export async function launchBrowser(options: Omit<LaunchOptions, 'executablePath'> = {}): Promise<Browser> {
+  const executablePath = chromiumPath();
+  try {
+    accessSync(executablePath, constants.X_OK);
+  } catch {
+    throw new Error(
+      `Chromium was not found at ${executablePath}. Install it with "apt-get install -y chromium" ` +
+        '(.ci/run does this when it is missing), or set CHROMIUM_PATH to a Chromium/Chrome executable.',
+    );
+  }
+  return chromium.launch({
+    headless: true,
+    timeout: 30_000,
+    ...options,
+    executablePath,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
+  });
+}
