@@ -195,7 +195,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
         const code = error instanceof Bitrix24Error ? error.code : 'internal_error';
         const message = error instanceof Error ? error.message : String(error);
         await this.runs.fail(run.id, this.runnerId, code, message);
-        await this.recordFailure(connection, kind, code, message, full);
+        await this.recordFailure(connection, kind, code, message, full, error instanceof Bitrix24Error ? error.retryAt : undefined);
         this.logger.warn({ msg: 'sync run failed', kind, code, error: message, durationMs: Date.now() - started });
       }
     });
@@ -211,7 +211,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     );
   }
 
-  private async recordFailure(connection: Bitrix24ConnectionEntity, kind: string, code: string, message: string, full: boolean): Promise<void> {
+  private async recordFailure(connection: Bitrix24ConnectionEntity, kind: string, code: string, message: string, full: boolean, notBefore?: number): Promise<void> {
     if (NEEDS_OWNER.has(kind)) {
       await this.db.query(
         `UPDATE bitrix24_connection SET state = 'reauth_required', state_reason = $2, state_changed_at = now(),
@@ -222,7 +222,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
       return;
     }
     const failures = connection.consecutiveFailures + 1;
-    const retryAt = new Date(Date.now() + backoffDelaySeconds(failures) * 1000);
+    // Back off exponentially, and never before the time Bitrix24 said a block lifts.
+    const retryAt = new Date(Math.max(Date.now() + backoffDelaySeconds(failures) * 1000, notBefore ?? 0));
     await this.db.query(
       `UPDATE bitrix24_connection SET consecutive_failures = consecutive_failures + 1, last_error_code = $2, last_error_message = $3,
               last_error_at = now(), next_sync_at = CASE WHEN $5 THEN $4 ELSE next_sync_at END, updated_at = now()

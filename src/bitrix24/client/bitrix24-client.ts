@@ -203,7 +203,8 @@ export class Bitrix24Client {
   private waitFor(error: Bitrix24Error, method: string, attempt: number): number | null {
     if (error.code === 'OPERATION_TIME_LIMIT') {
       const resetAt = error.retryAt ?? this.resetAt(method);
-      const wait = resetAt ? resetAt - Date.now() + 50 : this.backoff(attempt);
+      // operating_reset_at is in whole seconds: wait one more so we land after it.
+      const wait = resetAt ? Math.max(resetAt + 1000 - Date.now(), this.backoff(attempt)) : this.backoff(attempt);
       return wait <= (this.options.maxOperatingWaitMs ?? 120_000) ? Math.max(0, wait) : null;
     }
     if (error.code === 'QUERY_LIMIT_EXCEEDED') this.options.bucket.markFull();
