@@ -1,6 +1,5 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { AccessModule } from './access/access.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -20,7 +19,6 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.register(config),
-        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.api.rateLimitPerMinute }]),
         CryptoModule,
         DatabaseModule,
         HealthModule,

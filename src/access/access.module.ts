@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AccountEntity } from './account.entity';
 import { AccountsService } from './accounts.service';
 import { ApiKeyEntity } from './api-key.entity';
@@ -11,7 +13,13 @@ import { ApiKeysController } from './api-keys.controller';
 import { MeController } from './me.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AccountEntity, ApiKeyEntity])],
+  imports: [
+    TypeOrmModule.forFeature([AccountEntity, ApiKeyEntity]),
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => [{ name: 'default', ttl: 60_000, limit: config.api.rateLimitPerMinute }],
+    }),
+  ],
   controllers: [ApiKeysController, MeController],
   providers: [
     AccountsService,

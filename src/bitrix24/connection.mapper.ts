@@ -7,6 +7,7 @@ export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig
     id: row.id,
     authType: row.authType,
     domain: row.domain,
+    portalUrl: portalUrl(row, webhookUrlMasked),
     memberId: row.memberId,
     edition: row.edition,
     state: row.state,
@@ -37,4 +38,15 @@ export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig
     },
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** Where the portal lives (scheme included), for links and for starting OAuth again. */
+function portalUrl(row: Bitrix24ConnectionEntity, webhookUrlMasked: string | null): string {
+  const source = row.clientEndpoint ?? webhookUrlMasked;
+  try {
+    if (source) return new URL(source).origin;
+  } catch {
+    /* fall back to the domain */
+  }
+  return `https://${row.domain}`;
 }

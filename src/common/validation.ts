@@ -29,3 +29,9 @@ export function createValidationPipe(): ValidationPipe {
       new DomainException('invalid', 'validation_failed', 'Request validation failed', flattenValidationErrors(errors)),
   });
 }
+
+/** Query lists written `a,b,c` (or repeated `?x=a&x=b`) become arrays before validation. */
+export const toList = ({ value }: { value: unknown }): unknown =>
+  value === undefined
+    ? undefined
+    : (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).map((v) => (typeof v === 'string' ? v.trim() : v));

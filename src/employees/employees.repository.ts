@@ -29,7 +29,7 @@ export interface EmployeeDetails {
 
 export interface EmployeeFilter {
   source?: 'bitrix24' | 'manual';
-  bitrix24State?: 'active' | 'dismissed' | 'deleted' | 'unlinked';
+  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'unlinked'>;
   connectionId?: string;
   active?: boolean;
   responsible?: boolean;
@@ -66,14 +66,18 @@ export class EmployeesRepository {
     if (filter.responsible !== undefined) {
       where.push(`${filter.responsible ? '' : 'NOT '}EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id)`);
     }
-    if (filter.bitrix24State === 'unlinked') {
-      where.push(`NOT EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id${filter.connectionId ? ` AND l.connection_id = ${param(filter.connectionId)}` : ''})`);
-    } else if (filter.bitrix24State || filter.connectionId) {
-      const conditions = ['l.employee_id = e.id', 'l.account_id = e.account_id'];
-      if (filter.bitrix24State) conditions.push(`l.state = ${param(filter.bitrix24State)}`);
-      if (filter.connectionId) conditions.push(`l.connection_id = ${param(filter.connectionId)}`);
-      where.push(`EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE ${conditions.join(' AND ')})`);
+    const states = filter.bitrix24State ?? [];
+    const linkStates = states.filter((state) => state !== 'unlinked');
+    const connection = filter.connectionId ? ` AND l.connection_id = ${param(filter.connectionId)}` : '';
+    const alternatives: string[] = [];
+    if (states.includes('unlinked')) {
+      alternatives.push(`NOT EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id${connection})`);
     }
+    if (linkStates.length || (!states.length && filter.connectionId)) {
+      const stateCondition = linkStates.length ? ` AND l.state = ANY(${param(linkStates)}::text[])` : '';
+      alternatives.push(`EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id AND l.account_id = e.account_id${stateCondition}${connection})`);
+    }
+    if (alternatives.length) where.push(`(${alternatives.join(' OR ')})`);
     const q = filter.q?.trim();
     if (q) {
       const pattern = param(`%${escapeLike(q.toLowerCase())}%`);

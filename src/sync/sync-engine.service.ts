@@ -12,6 +12,7 @@ import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules'
 import { countItems, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { SyncStore } from './sync-store';
+import { untaggedNameSql } from '../employees/employee-sql';
 
 export class RunAborted extends Error {
   constructor(readonly reason: 'lease_lost' | 'shutdown') {
@@ -132,6 +133,15 @@ export class SyncEngine {
   /** Applies removals, or holds them for confirmation when they exceed the guard's share. */
   private async finish(ctx: RunContext, removals: Removal[], linkedActive: number, exportComplete: boolean): Promise<RunResult> {
     const base = { counters: ctx.counters, processed: ctx.processed, total: ctx.total, exportComplete };
+    if (exportComplete) {
+      // This complete export re-evaluated every removal: older held lists are stale now.
+      await this.db.query(
+        `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'superseded', guard_resolved_at = now()
+          WHERE connection_id = $1 AND status = 'awaiting_confirmation' AND id <> $2`,
+        [ctx.connectionId, ctx.runId],
+      );
+      await this.db.query(`DELETE FROM sync_pending_removal p USING sync_run r WHERE r.id = p.run_id AND r.connection_id = $1 AND r.guard_resolution = 'superseded'`, [ctx.connectionId]);
+    }
     if (!removals.length) return { status: 'succeeded', guard: null, ...base };
     const thresholdPercent = ctx.connection.removalGuardPercent ?? this.config.sync.removalGuardPercent;
     const fromActive = removals.filter((r) => r.fromState === 'active').length;
@@ -151,12 +161,6 @@ export class SyncEngine {
            SELECT $1, $2, t.uid, t.kind FROM unnest($3::int[], $4::text[]) AS t(uid, kind) ON CONFLICT DO NOTHING`,
           [ctx.runId, ctx.connectionId, removals.map((r) => r.bitrix24UserId), removals.map((r) => r.kind)],
         );
-        // A newer held run replaces older ones: their lists are stale now.
-        await manager.query(
-          `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'superseded', guard_resolved_at = now()
-            WHERE connection_id = $1 AND status = 'awaiting_confirmation' AND id <> $2`,
-          [ctx.connectionId, ctx.runId],
-        );
       });
       this.logger.warn({ msg: 'mass removal held for confirmation', connectionId: ctx.connectionId, ...guard });
       return { status: 'awaiting_confirmation', guard, ...base };
@@ -170,8 +174,7 @@ export class SyncEngine {
     await this.db.transaction(async (manager) => {
       const removedFromResponsible = new Set(await this.store.applyRemovals(manager, accountId, connectionId, removals));
       const names: Array<{ employee_id: string; name: string }> = await manager.query(
-        `SELECT id AS employee_id, trim(regexp_replace(last_name, '^\\s*(\\(bitrix24\\)\\s*)+', '', 'i') || ' ' || first_name) AS name
-           FROM employee WHERE account_id = $1 AND id = ANY($2::uuid[])`,
+        `SELECT e.id AS employee_id, ${untaggedNameSql('e')} AS name FROM employee e WHERE e.account_id = $1 AND e.id = ANY($2::uuid[])`,
         [accountId, removals.map((r) => r.employeeId)],
       );
       const nameOf = new Map(names.map((n) => [n.employee_id, n.name]));

@@ -149,7 +149,7 @@ export class SyncRunsRepository {
     return row ?? null;
   }
 
-  async list(accountId: string, filter: { connectionId?: string; status?: string; trigger?: string }, limit: number, before?: { queuedAt: Date; id: string }): Promise<SyncRunRow[]> {
+  async list(accountId: string, filter: { connectionId?: string; status?: string[]; trigger?: string[] }, limit: number, before?: { queuedAt: Date; id: string }): Promise<SyncRunRow[]> {
     const where = ['account_id = $1'];
     const params: unknown[] = [accountId];
     const add = (sql: string, value: unknown) => {
@@ -157,8 +157,8 @@ export class SyncRunsRepository {
       where.push(sql.replace('?', `$${params.length}`));
     };
     if (filter.connectionId) add('connection_id = ?', filter.connectionId);
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.trigger) add('trigger = ?', filter.trigger);
+    if (filter.status?.length) add('status = ANY(?::text[])', filter.status);
+    if (filter.trigger?.length) add('trigger = ANY(?::text[])', filter.trigger);
     if (before) {
       params.push(before.queuedAt, before.id);
       where.push(`(queued_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);

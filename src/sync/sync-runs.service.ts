@@ -6,6 +6,7 @@ import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, Sy
 import { Removal, SyncEngine } from './sync-engine.service';
 import { OUTCOMES, RunCounters } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
+import { untaggedNameSql } from '../employees/employee-sql';
 import { queryRows } from '../database/query-rows';
 
 export function toRunDto(row: SyncRunRow): SyncRunDto {
@@ -79,7 +80,8 @@ export class SyncRunsService {
   async pendingRemovals(accountId: string, id: string): Promise<PendingRemovalDto[]> {
     await this.require(accountId, id);
     const rows: Array<{ bitrix24_user_id: number; kind: string; employee_id: string | null; name: string | null }> = await this.db.query(
-      `SELECT p.bitrix24_user_id, p.kind, l.employee_id, e.last_name || ' ' || e.first_name AS name
+      `SELECT p.bitrix24_user_id, p.kind, l.employee_id,
+              ${untaggedNameSql('e')} AS name
          FROM sync_pending_removal p
          LEFT JOIN bitrix24_user_link l ON l.connection_id = p.connection_id AND l.bitrix24_user_id = p.bitrix24_user_id
          LEFT JOIN employee e ON e.id = l.employee_id

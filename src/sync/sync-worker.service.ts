@@ -13,6 +13,8 @@ import { isEmbedded } from '../database/data-source-options';
 import { backoffDelaySeconds, nextDueAt } from './rules';
 import { RunAborted, RunControl, SyncEngine } from './sync-engine.service';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
+import { SyncStore } from './sync-store';
+import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import { queryRows } from '../database/query-rows';
 
 /** Failures only the owner can fix: the connection stops being polled until reconnected. */
@@ -53,6 +55,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly engine: SyncEngine,
     private readonly runs: SyncRunsRepository,
     private readonly scheduler: SchedulerRegistry,
+    private readonly store: SyncStore,
+    private readonly clients: Bitrix24ClientFactory,
   ) {
     this.maxJobs = isEmbedded(config) ? 1 : 4;
   }
@@ -174,13 +178,23 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: JobControl): Promise<void> {
     await withLogContext({ runId: run.id, connectionId: connection.id, accountId: run.account_id }, async () => {
       const started = Date.now();
+      const statementsBefore = this.store.statements;
+      const requestsBefore = this.clients.httpRequests;
       this.logger.log({ msg: 'sync run started', trigger: run.trigger, attempt: run.attempts });
       const full = run.trigger !== 'event';
       try {
         const result = await this.engine.execute(run, connection, control);
         await this.runs.finish(run.id, this.runnerId, { ...result });
         if (full) await this.recordSuccess(connection);
-        this.logger.log({ msg: 'sync run finished', status: result.status, durationMs: Date.now() - started, counters: result.counters });
+        this.logger.log({
+          msg: 'sync run finished',
+          status: result.status,
+          durationMs: Date.now() - started,
+          counters: result.counters,
+          // Figures for capacity planning and the benchmark (approximate when runs overlap).
+          sqlStatements: this.store.statements - statementsBefore,
+          bitrix24Requests: this.clients.httpRequests - requestsBefore,
+        });
       } catch (error) {
         if (error instanceof RunAborted) {
           if (error.reason === 'shutdown') {

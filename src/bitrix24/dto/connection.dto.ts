@@ -143,6 +143,7 @@ export class ConnectionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['oauth', 'webhook'] }) authType: string;
   @ApiProperty({ example: 'acme.bitrix24.ru' }) domain: string;
+  @ApiProperty({ example: 'https://acme.bitrix24.ru', description: 'The portal address; pass it to oauth/start to reconnect' }) portalUrl: string;
   @ApiProperty({ description: 'The portal’s stable identity' }) memberId: string;
   @ApiProperty({ enum: ['cloud', 'on_premise'] }) edition: string;
   @ApiProperty({ enum: ['active', 'reauth_required', 'uninstalled', 'disconnected'] }) state: string;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
+import { toList } from '../../common/validation';
 import {
   ArrayMaxSize,
   IsArray,
@@ -75,10 +76,16 @@ export class ListEmployeesQuery {
   @IsIn(['bitrix24', 'manual'])
   source?: 'bitrix24' | 'manual';
 
-  @ApiPropertyOptional({ enum: ['active', 'dismissed', 'deleted', 'unlinked'] })
+  @ApiPropertyOptional({
+    description: 'One or more of active, dismissed, deleted, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
+    example: 'unlinked,active',
+  })
   @IsOptional()
-  @IsIn(['active', 'dismissed', 'deleted', 'unlinked'])
-  bitrix24State?: 'active' | 'dismissed' | 'deleted' | 'unlinked';
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsIn(['active', 'dismissed', 'deleted', 'unlinked'], { each: true })
+  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'unlinked'>;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()

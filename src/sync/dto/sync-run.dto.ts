@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { toList } from '../../common/validation';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OUTCOMES, RUN_STATUSES, RUN_TRIGGERS, SKIP_REASONS } from '../sync-run.types';
 
 export class RunProgressDto {
@@ -68,15 +69,21 @@ export class ListRunsQuery {
   @IsUUID()
   connectionId?: string;
 
-  @ApiPropertyOptional({ enum: RUN_STATUSES })
+  @ApiPropertyOptional({ description: `One or more of ${RUN_STATUSES.join(', ')}, comma-separated` })
   @IsOptional()
-  @IsIn(RUN_STATUSES)
-  status?: string;
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(5)
+  @IsIn(RUN_STATUSES, { each: true })
+  status?: string[];
 
-  @ApiPropertyOptional({ enum: RUN_TRIGGERS })
+  @ApiPropertyOptional({ description: `One or more of ${RUN_TRIGGERS.join(', ')}, comma-separated (e.g. "manual,schedule" for full runs)` })
   @IsOptional()
-  @IsIn(RUN_TRIGGERS)
-  trigger?: string;
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(3)
+  @IsIn(RUN_TRIGGERS, { each: true })
+  trigger?: string[];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 })
   @IsOptional()

@@ -593,7 +593,7 @@
     }
     if (can('connections:manage')) {
       if (c.state !== 'active' && c.authType === 'oauth') {
-        actions.push(h('button', { type: 'button', class: 'button-primary', testid: 'connection-reconnect', onclick: (e) => startOAuth(c.domain, e.currentTarget, null) },
+        actions.push(h('button', { type: 'button', class: 'button-primary', testid: 'connection-reconnect', onclick: (e) => startOAuth(c.portalUrl || c.domain, e.currentTarget, null) },
           c.state === 'disconnected' ? 'Connect again' : 'Reconnect'));
       } else if (c.state !== 'active' && c.authType === 'webhook') {
         actions.push(h('button', { type: 'button', class: 'button-primary', testid: 'connection-reconnect', onclick: () => { $('webhook-edition').value = c.edition; $('webhook-url').focus(); } },
@@ -854,7 +854,7 @@
     }
     box.dataset.connectionId = connectionId;
     try {
-      const page = await api('GET', '/sync-runs', { query: { connectionId, limit: 1 } });
+      const page = await api('GET', '/sync-runs', { query: { connectionId, trigger: 'manual,schedule', limit: 1 } });
       if (state.selectedConnectionId !== connectionId) return;
       const run = page.items[0];
       if (!run) {
