@@ -2,6 +2,7 @@ import { CreateAccounts1795305600000 } from './1795305600000-CreateAccounts';
 import { CreateBitrix24Connections1795305700000 } from './1795305700000-CreateBitrix24Connections';
 import { CreateEmployees1795305800000 } from './1795305800000-CreateEmployees';
 import { CreateSyncRuns1795305900000 } from './1795305900000-CreateSyncRuns';
+import { CreateTypeormMetadata1795306000000 } from './1795306000000-CreateTypeormMetadata';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -13,4 +14,5 @@ export const ALL_MIGRATIONS = [
   CreateBitrix24Connections1795305700000,
   CreateEmployees1795305800000,
   CreateSyncRuns1795305900000,
+  CreateTypeormMetadata1795306000000,
 ];

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { findInRepo } from '../common/repo-path';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Public } from '../access/public.decorator';
@@ -62,15 +63,11 @@ const PAGE_FILE = 'index.html';
 export function resolvePublicDir(start: string = __dirname): string {
   const beside = join(start, 'public');
   if (existsSync(join(beside, PAGE_FILE))) return beside;
-  let dir = resolve(start);
-  for (;;) {
-    const candidate = join(dir, 'src', 'web', 'public');
-    if (existsSync(join(candidate, PAGE_FILE)) && existsSync(join(dir, 'package.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+  try {
+    return findInRepo(join('src', 'web', 'public', PAGE_FILE), start).slice(0, -PAGE_FILE.length - 1);
+  } catch {
+    throw new Error(`The settings page's files (src/web/public/${PAGE_FILE}) were not found above ${start}`);
   }
-  throw new Error(`The settings page's files (src/web/public/${PAGE_FILE}) were not found above ${start}`);
 }
 
 function load(dir: string, file: string, contentType: string): Asset {
