@@ -73,7 +73,7 @@ export class SyncEngine {
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const removals = [...ctx.pendingDismissals];
-    let trusted = isExportTrustworthy({ complete: true, returnedCount: ctx.seen.size, linkedCount: links.total });
+    const trusted = isExportTrustworthy({ complete: true, returnedCount: ctx.seen.size, linkedCount: links.total });
     if (trusted) {
       const unseen = await this.store.unseenLinks(ctx.connectionId, [...ctx.seen]);
       if (unseen.length) {
