@@ -1,0 +1,90 @@
+import { classifyBitrix24Error } from './bitrix24-error';
+import { LeakyBucket } from './leaky-bucket';
+import { buildPhpQuery } from './php-query';
+import { assertSafeUrl, isPrivateAddress } from './url-policy';
+
+describe('classifyBitrix24Error (_includes/system-errors.md, settings/oauth/error-codes.md)', () => {
+  it.each([
+    [401, 'expired_token', 'auth_expired'],
+    [401, 'invalid_token', 'auth_revoked'],
+    [400, 'invalid_grant', 'auth_revoked'],
+    [401, 'NO_AUTH_FOUND', 'auth_revoked'],
+    [401, 'INVALID_CREDENTIALS', 'auth_revoked'],
+    [401, 'insufficient_scope', 'insufficient_scope'],
+    [404, 'ERROR_METHOD_NOT_FOUND', 'insufficient_scope'],
+    [402, 'PAYMENT_REQUIRED', 'payment_required'],
+    [401, 'ACCESS_DENIED', 'payment_required'],
+    [503, 'QUERY_LIMIT_EXCEEDED', 'rate_limited'],
+    [429, 'OPERATION_TIME_LIMIT', 'rate_limited'],
+    [403, 'PORTAL_DELETED', 'portal_gone'],
+    [500, 'INTERNAL_SERVER_ERROR', 'transient'],
+    [502, 'SOMETHING_NEW', 'transient'],
+    [400, 'INVALID_REQUEST', 'invalid_request'],
+  ])('%i %s → %s', (status, code, kind) => {
+    expect(classifyBitrix24Error(status, { error: code, error_description: 'x' }).kind).toBe(kind);
+  });
+
+  it('keeps the reset time of an operating-time block', () => {
+    expect(classifyBitrix24Error(429, { error: 'OPERATION_TIME_LIMIT' }, 1_700_000_000).retryAt).toBe(1_700_000_000_000);
+  });
+});
+
+describe('LeakyBucket (limits.md)', () => {
+  it('admits a burst, then paces at the drain rate', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const bucket = new LeakyBucket(2, 50, () => now, async (ms) => {
+      waits.push(ms);
+      now += ms;
+    });
+    for (let i = 0; i < 49; i++) await bucket.take();
+    expect(waits).toEqual([]);
+    await bucket.take();
+    await bucket.take();
+    expect(waits.length).toBe(2);
+    expect(waits.every((ms) => ms >= 400 && ms <= 600)).toBe(true);
+  });
+
+  it('waits longer after the portal said it overflowed', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const bucket = new LeakyBucket(2, 50, () => now, async (ms) => {
+      waits.push(ms);
+      now += ms;
+    });
+    bucket.markFull();
+    await bucket.take();
+    expect(waits[0]).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('buildPhpQuery (batch sub-commands)', () => {
+  it('encodes nested filters and arrays the way PHP reads them', () => {
+    const query = buildPhpQuery({ FILTER: { '>ID': 5, ID: [1, 2] }, ADMIN_MODE: true, start: 0, skip: undefined });
+    expect(decodeURIComponent(query)).toBe('FILTER[>ID]=5&FILTER[ID][0]=1&FILTER[ID][1]=2&ADMIN_MODE=true&start=0');
+  });
+});
+
+describe('URL policy', () => {
+  const strict = { allowInsecure: false, production: true };
+  it.each(['http://portal.example.com/rest/', 'https://127.0.0.1/rest/', 'https://localhost:8443/', 'https://u:p@portal.example.com/', 'not a url'])('refuses %s', (url) => {
+    expect(() => assertSafeUrl(url, strict)).toThrow();
+  });
+  it('accepts https portals, and loopback http in insecure (test) mode', () => {
+    expect(assertSafeUrl('https://acme.bitrix24.ru/rest/', strict).host).toBe('acme.bitrix24.ru');
+    expect(assertSafeUrl('http://127.0.0.1:4100/rest/', { allowInsecure: true, production: false }).port).toBe('4100');
+  });
+  it.each([
+    ['10.1.2.3', true],
+    ['172.20.0.1', true],
+    ['192.168.1.1', true],
+    ['169.254.169.254', true],
+    ['::1', true],
+    ['fd00::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['8.8.8.8', false],
+    ['2a00:1450::1', false],
+  ])('isPrivateAddress(%s) = %s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
+  });
+});

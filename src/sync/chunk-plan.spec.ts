@@ -1,0 +1,131 @@
+import type { Bitrix24User } from '../bitrix24/bitrix24-user';
+import { ChunkSettings, ChunkState, ExistingEmployee, planChunk } from './chunk-plan';
+
+const settings: ChunkSettings = { edition: 'cloud', includeExtranet: false, defaultCountry: 'RU' };
+const user = (id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User => ({
+  ID: String(id),
+  ACTIVE: true,
+  NAME: 'Ivan',
+  LAST_NAME: 'Petrov',
+  EMAIL: `u${id}@x.ru`,
+  UF_DEPARTMENT: [1],
+  USER_TYPE: 'employee',
+  ...fields,
+});
+const employee = (id: string, fields: Partial<ExistingEmployee> = {}): ExistingEmployee => ({
+  id,
+  firstName: 'Ivan',
+  lastName: '(bitrix24) Petrov',
+  middleName: null,
+  email: 'u1@x.ru',
+  extension: null,
+  hasPhones: true,
+  ...fields,
+});
+const empty = (): ChunkState => ({ links: new Map(), employees: new Map(), candidatesByEmail: new Map() });
+let counter = 0;
+const newId = () => `new-${++counter}`;
+
+describe('planChunk', () => {
+  beforeEach(() => {
+    counter = 0;
+  });
+
+  it('creates an unknown user with the tagged last name and its phones in order', () => {
+    const plan = planChunk([user(1, { WORK_PHONE: '8 (495) 123-45-67', PERSONAL_MOBILE: '+7 916 000 00 01', PERSONAL_PHONE: 'нет' })], empty(), settings, newId);
+    expect(plan.newEmployees).toEqual([{ id: 'new-1', fields: { firstName: 'Ivan', lastName: '(bitrix24) Petrov', middleName: null, email: 'u1@x.ru', extension: null } }]);
+    expect(plan.phoneInserts.map((p) => [p.position, p.digits, p.source])).toEqual([
+      [1, '74951234567', 'work'],
+      [2, '79160000001', 'mobile'],
+    ]);
+    expect(plan.newLinks).toEqual([{ bitrix24UserId: 1, employeeId: 'new-1', state: 'active', matchedBy: 'created', departmentIds: [1], userType: 'employee' }]);
+    expect(plan.items.map((i) => [i.outcome, i.reason])).toEqual([
+      ['phone_rejected', 'not_a_phone_number'],
+      ['created', null],
+    ]);
+  });
+
+  it('decides by the link alone once linked: an email change updates, never creates', () => {
+    const state = empty();
+    state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee' });
+    state.employees.set('e1', employee('e1'));
+    const plan = planChunk([user(1, { EMAIL: 'new@x.ru' })], state, settings, newId);
+    expect(plan.newEmployees).toEqual([]);
+    expect(plan.employeeUpdates).toEqual([{ id: 'e1', fields: expect.objectContaining({ email: 'new@x.ru' }) }]);
+    expect(plan.items).toEqual([expect.objectContaining({ outcome: 'updated', details: { changedFields: ['email'] } })]);
+  });
+
+  it('writes nothing for an unchanged user', () => {
+    const state = empty();
+    state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee' });
+    state.employees.set('e1', employee('e1'));
+    const plan = planChunk([user(1)], state, settings, newId);
+    expect([plan.newEmployees, plan.employeeUpdates, plan.phoneInserts, plan.newLinks, plan.linkUpdates, plan.pendingDismissals]).toEqual([[], [], [], [], [], []]);
+    expect(plan.items.map((i) => i.outcome)).toEqual(['unchanged']);
+  });
+
+  it.each([
+    ['one free employee with the email', [{ employeeId: 'm1', linkedOnThisPortal: false }], 'linked_by_email', null],
+    ['two free employees with the email', [{ employeeId: 'm1', linkedOnThisPortal: false }, { employeeId: 'm2', linkedOnThisPortal: false }], 'skipped', 'ambiguous_email'],
+    ['the only one is linked to another user', [{ employeeId: 'm1', linkedOnThisPortal: true }], 'skipped', 'email_linked_elsewhere'],
+    ['nobody has the email', [], 'created', null],
+  ])('matching by email: %s → %s %s', (_label, candidates, outcome, reason) => {
+    const state = empty();
+    state.candidatesByEmail.set('u1@x.ru', candidates);
+    for (const c of candidates) state.employees.set(c.employeeId, employee(c.employeeId, { lastName: 'Petrov', hasPhones: false }));
+    const plan = planChunk([user(1, { EMAIL: ' U1@X.RU ' })], state, settings, newId);
+    expect(plan.items.at(-1)).toMatchObject({ outcome, reason });
+    if (outcome === 'linked_by_email') {
+      expect(plan.newLinks[0]).toMatchObject({ employeeId: 'm1', matchedBy: 'email' });
+      expect(plan.employeeUpdates[0].fields.lastName).toBe('(bitrix24) Petrov');
+    }
+  });
+
+  it('gives a shared mailbox to the first user of the chunk only', () => {
+    const plan = planChunk([user(1, { EMAIL: 'office@x.ru' }), user(2, { EMAIL: 'OFFICE@x.ru' })], empty(), settings, newId);
+    expect(plan.items.map((i) => [i.bitrix24UserId, i.outcome, i.reason])).toEqual([
+      [1, 'created', null],
+      [2, 'skipped', 'email_linked_elsewhere'],
+    ]);
+  });
+
+  it.each([
+    [{ LAST_NAME: '  ' }, 'missing_last_name'],
+    [{ EMAIL: null }, 'missing_email'],
+    [{ EMAIL: 'nope' }, 'invalid_email'],
+    [{ USER_TYPE: 'extranet' }, 'out_of_scope'],
+  ])('skips %j as %s', (fields, reason) => {
+    const plan = planChunk([user(1, fields as Partial<Bitrix24User>)], empty(), settings, newId);
+    expect(plan.items).toEqual([expect.objectContaining({ outcome: 'skipped', reason })]);
+    expect(plan.newEmployees).toEqual([]);
+  });
+
+  it('requires a department on on-premise portals', () => {
+    const plan = planChunk([user(1, { UF_DEPARTMENT: [] })], empty(), { ...settings, edition: 'on_premise' }, newId);
+    expect(plan.items[0]).toMatchObject({ outcome: 'skipped', reason: 'missing_department' });
+  });
+
+  it('defers the dismissal of an active link, even when the record cannot be imported', () => {
+    const state = empty();
+    state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee' });
+    state.employees.set('e1', employee('e1'));
+    const plan = planChunk([user(1, { ACTIVE: false, EMAIL: '' })], state, settings, newId);
+    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'e1' }]);
+    expect(plan.items[0]).toMatchObject({ outcome: 'skipped', reason: 'missing_email' });
+  });
+
+  it('reactivates a re-hired user on the same employee, without the responsible list', () => {
+    const state = empty();
+    state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'dismissed', departmentIds: [1], userType: 'employee' });
+    state.employees.set('e1', employee('e1'));
+    const plan = planChunk([user(1)], state, settings, newId);
+    expect(plan.linkUpdates).toEqual([expect.objectContaining({ bitrix24UserId: 1, state: 'active', stateChanged: true })]);
+    expect(plan.items.find((i) => i.outcome === 'reactivated')?.details).toMatchObject({ responsibleRestored: false });
+  });
+
+  it('links a dismissed user seen for the first time as dismissed', () => {
+    const plan = planChunk([user(1, { ACTIVE: 'N' })], empty(), settings, newId);
+    expect(plan.newLinks[0].state).toBe('dismissed');
+    expect(plan.pendingDismissals).toEqual([]);
+  });
+});
