@@ -1,0 +1,59 @@
+import request from 'supertest';
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is served at /docs-json, valid OpenAPI 3, and lists every public API route', async () => {
+    const res = await request(t.url).get('/docs-json').expect(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const routes = Object.entries(res.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    for (const route of [
+      'GET /api/v1/me',
+      'GET /api/v1/api-keys',
+      'POST /api/v1/api-keys',
+      'PATCH /api/v1/api-keys/{id}',
+      'DELETE /api/v1/api-keys/{id}',
+      'GET /api/v1/employees',
+      'POST /api/v1/employees',
+      'GET /api/v1/employees/{id}',
+      'PATCH /api/v1/employees/{id}',
+      'DELETE /api/v1/employees/{id}',
+      'POST /api/v1/employees/{id}/deactivate',
+      'POST /api/v1/employees/{id}/activate',
+      'GET /api/v1/responsible-employees',
+      'PUT /api/v1/responsible-employees',
+      'POST /api/v1/responsible-employees/{employeeId}',
+      'DELETE /api/v1/responsible-employees/{employeeId}',
+      'POST /api/v1/bitrix24/oauth/start',
+      'GET /api/v1/bitrix24/connections',
+      'POST /api/v1/bitrix24/connections',
+      'GET /api/v1/bitrix24/connections/{id}',
+      'PATCH /api/v1/bitrix24/connections/{id}',
+      'DELETE /api/v1/bitrix24/connections/{id}',
+      'POST /api/v1/bitrix24/connections/{id}/sync',
+      'GET /api/v1/sync-runs',
+      'GET /api/v1/sync-runs/{id}',
+      'GET /api/v1/sync-runs/{id}/items',
+      'POST /api/v1/sync-runs/{id}/confirm-removals',
+      'GET /health',
+    ]) {
+      expect(routes).toContain(route);
+    }
+    // Every operation documents its response and every /api route declares the bearer key.
+    for (const [path, ops] of Object.entries(res.body.paths as Record<string, Record<string, { responses?: object; security?: unknown[] }>>)) {
+      for (const op of Object.values(ops)) {
+        expect(Object.keys(op.responses ?? {}).length).toBeGreaterThan(0);
+        if (path.startsWith('/api/')) expect(op.security).toEqual([{ bearer: [] }]);
+      }
+    }
+    await request(t.url).get('/docs').expect(200);
+  });
+});
