@@ -11,6 +11,7 @@ import { Bitrix24OAuthController } from './bitrix24-oauth.controller';
 import { Bitrix24OAuthService } from './bitrix24-oauth.service';
 import { Bitrix24TokenService } from './bitrix24-token.service';
 import { Bitrix24OAuthServerClient } from './client/oauth-server.client';
+import { SecretResealService } from './secret-reseal.service';
 
 /**
  * Connecting Bitrix24 portals: OAuth app flow, install/uninstall and user events,
@@ -28,6 +29,7 @@ import { Bitrix24OAuthServerClient } from './client/oauth-server.client';
     Bitrix24ConnectionsService,
     Bitrix24OAuthService,
     Bitrix24EventsService,
+    SecretResealService,
   ],
   exports: [Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService],
 })
