@@ -18,8 +18,10 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** TEST_DATABASE_URL when set, else the local server when it answers, else the embedded engine. */
+/** TEST_DATABASE=embedded forces the embedded engine; else TEST_DATABASE_URL when set, else the local server when it answers, else the embedded engine. */
 export async function detectTestDbMode(): Promise<TestDbMode> {
+  // TEST_DATABASE=embedded forces the embedded engine (to check PGlite compatibility).
+  if (process.env.TEST_DATABASE === 'embedded') return { kind: 'embedded' };
   if (process.env.TEST_DATABASE_URL) return { kind: 'server', adminUrl: process.env.TEST_DATABASE_URL };
   if (await answers(LOCAL_SERVER_URL)) return { kind: 'server', adminUrl: LOCAL_SERVER_URL };
   return { kind: 'embedded' };
