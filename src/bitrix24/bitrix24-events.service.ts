@@ -7,7 +7,7 @@ import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository
 import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
 import { expiryOf } from './bitrix24-token.service';
 import { Bitrix24Error } from './client/bitrix24-error';
-import { assertSafeUrl } from './client/url-policy';
+import { assertPublicHost, assertSafeUrl } from './client/url-policy';
 import { Bitrix24OAuthService } from './bitrix24-oauth.service';
 
 /**
@@ -70,7 +70,10 @@ export class Bitrix24EventsService {
     const domain = auth.domain.trim().toLowerCase();
     if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(domain)) throw new DomainException('invalid', 'install_payload_invalid', 'auth[domain] is not a host name');
     const scheme = this.clients.policy.allowInsecure && /^(127\.|localhost)/.test(domain) ? 'http' : 'https';
-    const clientEndpoint = assertSafeUrl(`${scheme}://${domain}/rest/`, this.clients.policy, 'auth[domain]').toString();
+    const endpointUrl = assertSafeUrl(`${scheme}://${domain}/rest/`, this.clients.policy, 'auth[domain]');
+    // Anyone can post here: never let a forged install make us call into a private network.
+    await assertPublicHost(endpointUrl, this.clients.policy, 'auth[domain]');
+    const clientEndpoint = endpointUrl.toString();
     const existing = await this.connections.findByMemberId(memberId);
     if (existing?.account_id && existing.domain !== domain) {
       throw new DomainException('conflict', 'install_domain_mismatch', 'This portal is connected under another address; reconnect it through OAuth instead');
