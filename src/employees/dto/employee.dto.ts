@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { toList } from '../../common/validation';
 import {
@@ -167,43 +167,9 @@ export class CreateEmployeeDto {
   extension?: string;
 }
 
-export class UpdateEmployeeDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  @Matches(NO_CONTROL, { message: 'firstName must not contain control characters' })
-  firstName?: string;
-
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  @Matches(NO_CONTROL, { message: 'lastName must not contain control characters' })
-  lastName?: string;
-
-  @ApiPropertyOptional({ maxLength: 200, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(NO_CONTROL, { message: 'middleName must not contain control characters' })
-  middleName?: string;
-
-  @ApiPropertyOptional({ maxLength: 254 })
-  @IsOptional()
-  @IsEmail({ allow_utf8_local_part: true, require_tld: true }, { message: 'email must be a valid email address' })
-  @MaxLength(254)
-  email?: string;
-
-  @ApiPropertyOptional({ type: [String], description: 'Replaces the phone list' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsString({ each: true })
-  @Matches(PHONE_INPUT, { each: true, message: 'each phone must be a phone number (digits, spaces, + ( ) - .)' })
-  phones?: string[];
-
-  @ApiPropertyOptional()
+/** Every field of CreateEmployeeDto, optional; an empty extension clears it. */
+export class UpdateEmployeeDto extends PartialType(OmitType(CreateEmployeeDto, ['extension'] as const)) {
+  @ApiPropertyOptional({ description: 'Digits only; an empty string clears it' })
   @IsOptional()
   @IsString()
   @Matches(/^[0-9]{0,10}$/, { message: 'extension must be up to 10 digits (empty clears it)' })
