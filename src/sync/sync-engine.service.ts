@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
-import { bitrix24UserId, Bitrix24User } from '../bitrix24/bitrix24-user';
+import { bitrix24UserId, Bitrix24Department, Bitrix24User } from '../bitrix24/bitrix24-user';
 import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
 import { ChunkSettings, planChunk } from './chunk-plan';
 import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
@@ -63,13 +63,14 @@ export class SyncEngine {
   }
 
   private async executeFull(ctx: RunContext, client: Bitrix24Client): Promise<RunResult> {
-    const departments = await client.departments();
-    await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
-    for await (const page of client.userPages()) {
+    const departments: Bitrix24Department[] = [];
+    for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId) })) {
       ctx.control.throwIfAborted();
-      ctx.total = page.total;
-      await this.processChunk(ctx, page.users);
+      ctx.total = page.totalUsers;
+      departments.push(...page.departments);
+      if (page.users.length) await this.processChunk(ctx, page.users);
     }
+    await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const removals = [...ctx.pendingDismissals];

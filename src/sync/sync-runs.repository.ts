@@ -90,6 +90,16 @@ export class SyncRunsRepository {
     return run ?? null;
   }
 
+  /** How many users the portal had at its last complete full export (to size the first request). */
+  async lastFullRunTotal(connectionId: string): Promise<number | null> {
+    const [row]: Array<{ total: number | null }> = await this.db.query(
+      `SELECT total FROM sync_run WHERE connection_id = $1 AND trigger <> 'event' AND export_complete AND total IS NOT NULL
+        ORDER BY finished_at DESC NULLS LAST LIMIT 1`,
+      [connectionId],
+    );
+    return row?.total ?? null;
+  }
+
   /** Creates a scheduled run already marked running by this runner; null if a full run is in flight. */
   async startScheduledRun(accountId: string, connectionId: string, runnerId: string): Promise<SyncRunRow | null> {
     try {

@@ -7,7 +7,7 @@ import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitri
 async function readAll(env: PortalAndApp, connectionId: string): Promise<Bitrix24User[]> {
   const client = await env.t.app.get(Bitrix24ClientFactory).forConnection(connectionId);
   const users: Bitrix24User[] = [];
-  for await (const page of client.userPages()) users.push(...page.users);
+  for await (const page of client.fullExport()) users.push(...page.users);
   return users;
 }
 
@@ -30,8 +30,15 @@ describe('Bitrix24 REST client against the simulator', () => {
     env.sim.resetStats();
   });
 
-  it('reads 10,000 users in at most 5 HTTP requests, dismissed ones included, without QUERY_LIMIT_EXCEEDED', async () => {
-    const users = await readAll(env, connectionId);
+  it('reads 10,000 users (and every department) in at most 5 HTTP requests, dismissed ones included, without QUERY_LIMIT_EXCEEDED', async () => {
+    const client = await env.t.app.get(Bitrix24ClientFactory).forConnection(connectionId);
+    const users: Bitrix24User[] = [];
+    const departments: unknown[] = [];
+    for await (const page of client.fullExport()) {
+      users.push(...page.users);
+      departments.push(...page.departments);
+    }
+    expect(departments).toHaveLength(env.sim.departments.length);
     expect(users).toHaveLength(env.sim.users.length);
     expect(new Set(users.map((u) => Number(u.ID))).size).toBe(users.length);
     expect(users.some((u) => u.ACTIVE === false)).toBe(true);

@@ -48,6 +48,13 @@ export interface BatchCommand {
   params?: Record<string, unknown>;
 }
 
+export interface ExportPage {
+  users: Bitrix24User[];
+  departments: Bitrix24Department[];
+  /** Users the portal reported; grows if users are added during the export. */
+  totalUsers: number;
+}
+
 export interface BatchResult {
   result: Record<string, unknown>;
   errors: Record<string, { error: string; error_description?: string }>;
@@ -112,20 +119,28 @@ export class Bitrix24Client {
   }
 
   /**
-   * Every user the portal has, as a stream of pages: `user.get` with ADMIN_MODE and no
-   * ACTIVE filter, so dismissed users come too (api-reference/user/user-get.md: "ACTIVE —
-   * when set to true excludes dismissed users"). The first page tells the total; the rest
-   * come 50 pages (2,500 users) per batch request. Sorted by ID so pages do not overlap.
+   * The whole portal for a full import, as a stream: every user (`user.get` with
+   * ADMIN_MODE and no ACTIVE filter, so dismissed users come too —
+   * api-reference/user/user-get.md: "ACTIVE — when set to true excludes dismissed users")
+   * and every department (`department.get`, paged with `start` —
+   * api-reference/departments/department-get.md), sorted by ID so pages do not overlap.
+   * Every request is a batch of up to 50 pages of 50 rows. The first one already asks
+   * for as many user pages as the portal is expected to have (the last run's total; 49
+   * pages when unknown), so N users and D departments cost about
+   * ceil(N / 2,500) + ceil(D / 2,500) requests.
    */
-  async *userPages(): AsyncGenerator<{ users: Bitrix24User[]; total: number }> {
-    yield* this.listAll<Bitrix24User>('user.get', { sort: 'ID', order: 'ASC', ADMIN_MODE: true });
-  }
-
-  /** Departments, paged with `start` (department.get does not page by ID filters). */
-  async departments(): Promise<Bitrix24Department[]> {
-    const all: Bitrix24Department[] = [];
-    for await (const page of this.listAll<Bitrix24Department>('department.get', { sort: 'ID', order: 'ASC' })) all.push(...page.users);
-    return all;
+  async *fullExport(options: { expectedUsers?: number | null } = {}): AsyncGenerator<ExportPage> {
+    const expected = options.expectedUsers;
+    const firstUserPages = expected === undefined || expected === null ? MAX_BATCH_COMMANDS - 1 : Math.min(MAX_BATCH_COMMANDS - 1, Math.max(1, Math.ceil((expected + 1) / PAGE_SIZE)));
+    for await (const page of this.pageLists(
+      {
+        departments: { method: 'department.get', params: { sort: 'ID', order: 'ASC' } },
+        users: { method: 'user.get', params: { sort: 'ID', order: 'ASC', ADMIN_MODE: true } },
+      },
+      { departments: 1, users: firstUserPages },
+    )) {
+      yield { users: (page.rows.users ?? []) as Bitrix24User[], departments: (page.rows.departments ?? []) as Bitrix24Department[], totalUsers: page.totals.users ?? 0 };
+    }
   }
 
   /** Full records of the given users (dismissed ones included), 50 ids per command. */
@@ -144,36 +159,51 @@ export class Bitrix24Client {
     return found;
   }
 
-  private async *listAll<T>(method: string, params: Record<string, unknown>): AsyncGenerator<{ users: T[]; total: number }> {
-    const first = await this.request<T[]>(method, { ...params, start: 0 });
-    let total = Number(first.total ?? (first.result ?? []).length);
-    const firstPage = Array.isArray(first.result) ? first.result : [];
-    yield { users: firstPage, total };
-    if (first.next === undefined || firstPage.length < PAGE_SIZE) return;
-    let start = Number(first.next);
-    // Batch query strings cannot carry a JSON boolean; ADMIN_MODE=true reads as true.
-    while (start < total) {
-      const commands: Record<string, BatchCommand> = {};
-      const starts: number[] = [];
-      for (let i = 0; i < MAX_BATCH_COMMANDS && start + i * PAGE_SIZE < total; i++) {
-        starts.push(start + i * PAGE_SIZE);
-        commands[`p${i}`] = { method, params: { ...params, start: start + i * PAGE_SIZE } };
+  /**
+   * Pages several list methods at once: one batch request per step, each holding up to
+   * 50 page commands (Bitrix24 list pages are 50 rows). The first step fetches page one
+   * of every list to learn the totals; a list that grew meanwhile keeps being paged
+   * while its last page came back full.
+   */
+  private async *pageLists(lists: Record<string, BatchCommand>, firstPages: Record<string, number>): AsyncGenerator<{ rows: Record<string, unknown[]>; totals: Record<string, number> }> {
+    const totals: Record<string, number> = {};
+    const nextStart: Record<string, number | undefined> = {};
+    const names = Object.keys(lists);
+    const initial = names.flatMap((name) => Array.from({ length: firstPages[name] ?? 1 }, (_, i) => ({ name, start: i * PAGE_SIZE })));
+    const first = await this.batchRetryingCommands(
+      Object.fromEntries(initial.map(({ name, start }) => [`${name}_${start}`, { method: lists[name].method, params: { ...lists[name].params, start } }])),
+    );
+    const rows: Record<string, unknown[]> = Object.fromEntries(names.map((name) => [name, []]));
+    for (const { name, start } of initial) {
+      const key = `${name}_${start}`;
+      const page = (first.result[key] as unknown[] | undefined) ?? [];
+      rows[name].push(...page);
+      totals[name] = Math.max(totals[name] ?? 0, Number(first.total[key] ?? 0), rows[name].length);
+      if (start === 0 || nextStart[name] !== undefined) nextStart[name] = page.length < PAGE_SIZE ? undefined : start + PAGE_SIZE;
+    }
+    yield { rows, totals };
+    for (;;) {
+      // Queue every page still to fetch, list by list, and send them 50 at a time.
+      const pending: Array<{ name: string; start: number }> = [];
+      for (const name of names) {
+        for (let start = nextStart[name]; start !== undefined && start < totals[name]; start += PAGE_SIZE) pending.push({ name, start });
       }
-      const batch = await this.batchRetryingCommands(commands);
-      const users: T[] = [];
-      let lastNext: number | undefined;
-      let lastLength = PAGE_SIZE;
-      for (let i = 0; i < starts.length; i++) {
-        const key = `p${i}`;
-        const page = (batch.result[key] as T[] | undefined) ?? [];
-        users.push(...page);
-        lastLength = page.length;
-        lastNext = batch.next[key] === undefined ? undefined : Number(batch.next[key]);
-        if (batch.total[key] !== undefined) total = Math.max(total, Number(batch.total[key]));
+      if (!pending.length) return;
+      for (let offset = 0; offset < pending.length; offset += MAX_BATCH_COMMANDS) {
+        const slice = pending.slice(offset, offset + MAX_BATCH_COMMANDS);
+        const commands = Object.fromEntries(slice.map(({ name, start }) => [`${name}_${start}`, { method: lists[name].method, params: { ...lists[name].params, start } }]));
+        const batch = await this.batchRetryingCommands(commands);
+        const stepRows: Record<string, unknown[]> = Object.fromEntries(names.map((name) => [name, []]));
+        for (const { name, start } of slice) {
+          const key = `${name}_${start}`;
+          const page = (batch.result[key] as unknown[] | undefined) ?? [];
+          stepRows[name].push(...page);
+          if (batch.total[key] !== undefined) totals[name] = Math.max(totals[name], Number(batch.total[key]));
+          nextStart[name] = page.length < PAGE_SIZE ? undefined : start + PAGE_SIZE;
+        }
+        yield { rows: stepRows, totals };
       }
-      yield { users, total };
-      if (lastNext === undefined || lastLength < PAGE_SIZE) return;
-      start = lastNext;
+      // Loop again: pages beyond the first totals exist only if a list grew meanwhile.
     }
   }
 
