@@ -35,10 +35,6 @@ export class Bitrix24ConnectionsRepository {
     return this.repo.findOneBy({ accountId, id });
   }
 
-  findById(id: string): Promise<Bitrix24ConnectionEntity | null> {
-    return this.repo.findOneBy({ id });
-  }
-
   async webhookUrlEnc(id: string): Promise<string | null> {
     const [row]: Array<{ webhook_url_enc: string | null }> = await this.db.query(`SELECT webhook_url_enc FROM bitrix24_connection WHERE id = $1`, [id]);
     return row?.webhook_url_enc ?? null;

@@ -192,15 +192,6 @@ export class SyncStore {
     return row;
   }
 
-  async linkStates(connectionId: string, userIds: number[]): Promise<Map<number, { employeeId: string; state: ExistingLink['state'] }>> {
-    const rows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state'] }>>(
-      this.db.manager,
-      `SELECT bitrix24_user_id, employee_id, state FROM bitrix24_user_link WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`,
-      [connectionId, userIds],
-    );
-    return new Map(rows.map((r) => [r.bitrix24_user_id, { employeeId: r.employee_id, state: r.state }]));
-  }
-
   /** Applies removals (dismissed/deleted) and takes those employees off the responsible list. Returns who was removed from it. */
   async applyRemovals(manager: EntityManager, accountId: string, connectionId: string, removals: Array<{ bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' }>): Promise<string[]> {
     if (!removals.length) return [];

@@ -45,11 +45,6 @@ export class LeakyBucket {
     this.level = this.burst;
   }
 
-  get currentLevel(): number {
-    this.drain();
-    return this.level;
-  }
-
   private drain(): void {
     const now = this.now();
     this.level = Math.max(0, this.level - ((now - this.updatedAt) / 1000) * this.perSecond);

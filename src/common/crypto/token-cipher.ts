@@ -50,14 +50,6 @@ export class TokenCipher {
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
   }
 
-  sealNullable(plain: string | null | undefined): string | null {
-    return plain === null || plain === undefined || plain === '' ? null : this.seal(plain);
-  }
-
-  openNullable(sealed: string | null | undefined): string | null {
-    return sealed ? this.open(sealed) : null;
-  }
-
   needsReseal(sealed: string): boolean {
     return sealed.split(':')[1] !== this.current.id;
   }
