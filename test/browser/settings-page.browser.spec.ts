@@ -41,7 +41,7 @@ const skipReason =
     ? `Chromium was not found at ${browserPath}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH. ` +
       'Set CI_REQUIRE_BROWSER=1 to make a missing browser fail instead of skipping.'
     : null;
-if (skipReason) console.warn(`[browser tests] settings page suite SKIPPED — ${skipReason}`);
+if (skipReason) process.stderr.write(`\n[browser tests] settings page suite SKIPPED — ${skipReason}\n`);
 const suite = skipReason ? describe.skip : describe;
 
 /** How the page words each skip reason (src/web/public/app.js REASON_WORDS). */
@@ -59,6 +59,7 @@ interface ProgressSnapshot {
   now: number | null;
   max: number | null;
   status: string | null;
+  indeterminate: boolean;
   hidden: boolean;
   text: string;
 }
@@ -187,6 +188,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
             now: now === null ? null : Number(now),
             max: Number(bar.getAttribute('aria-valuemax')),
             status: box.dataset.status ?? null,
+            indeterminate: bar.classList.contains('progress-indeterminate'),
             hidden: box.hidden,
             text: document.querySelector('[data-testid="sync-progress-text"]')?.textContent ?? '',
           });
@@ -196,20 +198,23 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
         observer.observe(box, { attributes: true });
       });
 
-      // Each simulator answer waits 1.5 s, so the run stays at "50 of 300" long enough for the
-      // page's 700 ms poll to show it: departments, the first user page (50), then one batch (250).
-      env.sim.faults.slow(1500);
+      // The whole export of a few hundred people is one batch request (up to 2,450 users per
+      // request), so the bar goes from "reading" (indeterminate) to full. Each simulator answer
+      // waits 2 s, long enough for the page's 700 ms poll to show the run in between.
+      const midway = (s: ProgressSnapshot) => s.status === 'running' && !s.hidden && (s.now === null ? s.indeterminate : s.max !== null && s.now < s.max);
+      env.sim.faults.slow(2000);
       try {
         await button.click();
         await page.waitForFunction(
-          () => {
-            const log = (window as unknown as { __progress?: ProgressSnapshot[] }).__progress ?? [];
-            return log.some((s) => s.status === 'running' && s.now !== null && s.max !== null && s.now > 0 && s.now < s.max);
-          },
+          () =>
+            ((window as unknown as { __progress?: ProgressSnapshot[] }).__progress ?? []).some(
+              // Same test as midway(), inside the page.
+              (s) => s.status === 'running' && !s.hidden && (s.now === null ? s.indeterminate : s.max !== null && s.now < s.max),
+            ),
           undefined,
           { timeout: 20_000 },
         );
-        await page.screenshot({ path: join(ARTIFACTS, 'data-access-running.png') }).catch(() => undefined);
+        await page.screenshot({ path: join(ARTIFACTS, 'data-access-running.png') });
         await page.waitForFunction(
           () => {
             const log = (window as unknown as { __progress?: ProgressSnapshot[] }).__progress ?? [];
@@ -222,11 +227,14 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
         env.sim.faults.slow(0);
       }
       const log = await page.evaluate(() => (window as unknown as { __progress: ProgressSnapshot[] }).__progress);
-      const intermediate = log.find((s) => s.status === 'running' && s.now !== null && s.max !== null && s.now > 0 && s.now < s.max)!;
+      const intermediate = log.find(midway)!;
+      expect(intermediate.text).toMatch(/^(Reading the first page of users…|\d+ of \d+ Bitrix24 users processed)$/);
+      expect(await page.evaluate(() => document.getElementById('sync-progress-label')?.textContent)).toBe('Finished: succeeded');
       const final = log.find((s) => s.status === 'succeeded')!;
-      expect(intermediate.text).toMatch(new RegExp(`^${intermediate.now} of ${intermediate.max} Bitrix24 users processed$`));
-      expect(final).toMatchObject({ now: env.sim.users.length, max: env.sim.users.length, hidden: false });
+      expect(final).toMatchObject({ now: env.sim.users.length, max: env.sim.users.length, hidden: false, indeterminate: false });
       expect(final.text).toBe(`${env.sim.users.length} of ${env.sim.users.length} Bitrix24 users processed`);
+      // Nothing after the end goes backwards.
+      expect(log.slice(log.indexOf(final)).every((s) => s.now === final.now || s.hidden)).toBe(true);
 
       // The summary of the finished run, with its skipped list.
       const summary = page.locator('[data-testid="last-run"] [data-testid="run-summary"][data-status="succeeded"]');
@@ -357,7 +365,9 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       const visiblePanels = () => page.locator('[role="tabpanel"]:not([hidden])').evaluateAll((p) => p.map((x) => x.id));
 
       // From the top of the page, Tab reaches the selected tab (roving tabindex: one stop for the list).
+      // Clicking the (unfocusable) header text puts the sequential-focus starting point there.
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await page.locator('.brand').click();
       let stops = 0;
       while (!(await focused())?.startsWith('tab-') && stops < 25) {
         await page.keyboard.press('Tab');

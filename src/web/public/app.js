@@ -1009,7 +1009,7 @@
     let text;
     if (active) {
       label = run.status === 'queued' ? 'Waiting to start…' : 'Synchronizing…';
-      text = known ? `${num(processed)} of ${num(total)} Bitrix24 users processed` : run.status === 'queued' ? 'Queued: starts as soon as the portal allows.' : 'Reading the first page of users…';
+      text = known ? `${num(processed)} of ${num(total)} Bitrix24 users processed` : run.status === 'queued' ? 'Queued: starts as soon as the portal allows.' : 'Reading users from Bitrix24…';
     } else {
       label = `Finished: ${(STATUS_WORDS[run.status] || run.status).toLowerCase()}`;
       text = known ? `${num(processed)} of ${num(total)} Bitrix24 users processed` : 'No users were read.';
