@@ -228,7 +228,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       }
       const log = await page.evaluate(() => (window as unknown as { __progress: ProgressSnapshot[] }).__progress);
       const intermediate = log.find(midway)!;
-      expect(intermediate.text).toMatch(/^(Reading the first page of users…|\d+ of \d+ Bitrix24 users processed)$/);
+      expect(intermediate.text).toMatch(/^(Reading users from Bitrix24…|\d+ of \d+ Bitrix24 users processed)$/);
       expect(await page.evaluate(() => document.getElementById('sync-progress-label')?.textContent)).toBe('Finished: succeeded');
       const final = log.find((s) => s.status === 'succeeded')!;
       expect(final).toMatchObject({ now: env.sim.users.length, max: env.sim.users.length, hidden: false, indeterminate: false });
