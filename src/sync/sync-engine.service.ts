@@ -64,11 +64,23 @@ export class SyncEngine {
 
   private async executeFull(ctx: RunContext, client: Bitrix24Client): Promise<RunResult> {
     const departments: Bitrix24Department[] = [];
-    for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId) })) {
-      ctx.control.throwIfAborted();
-      ctx.total = page.totalUsers;
-      departments.push(...page.departments);
-      if (page.users.length) await this.processChunk(ctx, page.users);
+    const pages = client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId) });
+    // One page ahead: the next request is on the wire while this page is planned and
+    // written. Memory stays bounded at two pages.
+    let next = pages.next();
+    try {
+      for (;;) {
+        const current = await next;
+        if (current.done) break;
+        next = pages.next();
+        next.catch(() => undefined); // surfaced by the await above on the next turn
+        ctx.control.throwIfAborted();
+        ctx.total = current.value.totalUsers;
+        departments.push(...current.value.departments);
+        if (current.value.users.length) await this.processChunk(ctx, current.value.users);
+      }
+    } finally {
+      await pages.return(undefined).catch(() => undefined);
     }
     await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
     // The export reached its end without an error: only now may absence mean "deleted".
@@ -111,15 +123,7 @@ export class SyncEngine {
   }
 
   private async processChunk(ctx: RunContext, users: Bitrix24User[]): Promise<void> {
-    const ids: number[] = [];
-    for (const user of users) {
-      try {
-        ids.push(bitrix24UserId(user));
-      } catch {
-        /* planChunk skips it too */
-      }
-    }
-    const state = await this.store.loadChunkState(ctx.accountId, ctx.connectionId, ids, this.store.emailsOf(users));
+    const state = await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users);
     const plan = planChunk(users, state, ctx.settings, randomUUID);
     for (const id of plan.seenIds) ctx.seen.add(id);
     ctx.pendingDismissals.push(...plan.pendingDismissals.map((d) => ({ ...d, kind: 'dismissed' as const, fromState: 'active' })));

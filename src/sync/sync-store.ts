@@ -24,23 +24,34 @@ export class SyncStore {
     return queryRows(manager, sql, params) as Promise<T>;
   }
 
-  async loadChunkState(accountId: string, connectionId: string, userIds: number[], emails: string[]): Promise<ChunkState> {
+  /**
+   * What a chunk of users touches, in three statements. Each lookup is written as an
+   * index probe per key (unnest … LATERAL … LIMIT 1), so its cost follows the chunk,
+   * not the size of the account, whatever the planner's statistics say. Email
+   * candidates are looked up only for users without a link: once linked, the Bitrix24 ID
+   * alone decides (seeds/002 item 3).
+   */
+  async loadChunkState(accountId: string, connectionId: string, users: Array<{ ID: unknown; EMAIL?: unknown }>): Promise<ChunkState> {
     const m = this.db.manager;
+    const userIds = [...new Set(users.map((u) => Number(u.ID)).filter((id) => Number.isSafeInteger(id) && id > 0))];
     const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null }>>(
       m,
-      `SELECT bitrix24_user_id, employee_id, state, department_ids, user_type FROM bitrix24_user_link
-        WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`,
+      `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type
+         FROM unnest($2::int[]) AS t(uid)
+         CROSS JOIN LATERAL (SELECT * FROM bitrix24_user_link l WHERE l.connection_id = $1 AND l.bitrix24_user_id = t.uid LIMIT 1) AS k`,
       [connectionId, userIds],
     );
     const links = new Map<number, ExistingLink>(
       linkRows.map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])].sort((a, b) => a - b), userType: r.user_type }]),
     );
+    const emails = [...new Set(users.filter((u) => !links.has(Number(u.ID))).map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
     const candidateRows = emails.length
       ? await this.q<Array<{ id: string; email_normalized: string; linked: boolean }>>(
           m,
-          `SELECT e.id, e.email_normalized,
-                  EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.connection_id = $2 AND l.employee_id = e.id) AS linked
-             FROM employee e WHERE e.account_id = $1 AND e.email_normalized = ANY($3::text[])`,
+          `SELECT e.id, e.email_normalized, (l.employee_id IS NOT NULL) AS linked
+             FROM unnest($3::text[]) AS t(email)
+             CROSS JOIN LATERAL (SELECT x.id, x.email_normalized FROM employee x WHERE x.account_id = $1 AND x.email_normalized = t.email OFFSET 0) AS e
+             LEFT JOIN LATERAL (SELECT y.employee_id FROM bitrix24_user_link y WHERE y.connection_id = $2 AND y.employee_id = e.id LIMIT 1) AS l ON true`,
           [accountId, connectionId, emails],
         )
       : [];
@@ -54,9 +65,10 @@ export class SyncStore {
     const employeeRows = employeeIds.length
       ? await this.q<Array<{ id: string; first_name: string; last_name: string; middle_name: string | null; email: string | null; extension: string | null; has_phones: boolean }>>(
           m,
-          `SELECT e.id, e.first_name, e.last_name, e.middle_name, e.email, e.extension,
-                  EXISTS (SELECT 1 FROM employee_phone p WHERE p.employee_id = e.id) AS has_phones
-             FROM employee e WHERE e.account_id = $1 AND e.id = ANY($2::uuid[])`,
+          `SELECT e.id, e.first_name, e.last_name, e.middle_name, e.email, e.extension, (p.employee_id IS NOT NULL) AS has_phones
+             FROM unnest($2::uuid[]) AS t(id)
+             CROSS JOIN LATERAL (SELECT * FROM employee x WHERE x.id = t.id AND x.account_id = $1) AS e
+             LEFT JOIN LATERAL (SELECT y.employee_id FROM employee_phone y WHERE y.employee_id = e.id LIMIT 1) AS p ON true`,
           [accountId, employeeIds],
         )
       : [];
@@ -210,7 +222,4 @@ export class SyncStore {
     return removed.map((r) => r.employee_id);
   }
 
-  emailsOf(users: Array<{ EMAIL?: unknown }>): string[] {
-    return [...new Set(users.map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
-  }
 }
