@@ -1,0 +1,184 @@
+/**
+ * `npm run bench` — import speed, Bitrix24 request count and memory on 1k, 10k and 100k-person
+ * portals (issue 7). Never part of `npm test`. See bench/README.md.
+ *
+ *   node dist/bench/run.js [--size N | --sizes 1000,10000,100000] [--scenarios initial,resync_unchanged,…]
+ *                          [--seed 7] [--profile] [--quiet] [--out bench/results/latest.json]
+ *
+ * Exits 0 when the measurements were taken, whether or not the targets are met; non-zero on errors.
+ */
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchDatabaseUrl, databaseName, serverVersion, shownUrl } from './database';
+import { Harness, HarnessOptions, ScenarioKey, ScenarioResult, SCENARIOS } from './harness';
+import { checkTargets, detailsTable, resultsTable, targetsTable } from './report';
+
+const ROOT = resolve(__dirname, '../..');
+const DEFAULT_SIZES = [1_000, 10_000, 100_000];
+const ALL_SCENARIOS = Object.keys(SCENARIOS) as ScenarioKey[];
+
+function parseSizes(text: string): number[] {
+  return text.split(',').map((part) => {
+    const n = Number(part.trim().replace(/_/g, '').replace(/k$/i, '000'));
+    if (!Number.isInteger(n) || n < 10 || n > 1_000_000) throw new Error(`bad size "${part}": an integer from 10 to 1,000,000`);
+    return n;
+  });
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string' },
+      sizes: { type: 'string' },
+      scenarios: { type: 'string' },
+      seed: { type: 'string', default: '7' },
+      profile: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'npm run bench -- [--size N | --sizes 1000,10000,100000] [--scenarios a,b] [--seed N] [--profile] [--quiet] [--out FILE]\n' +
+        `scenarios: ${ALL_SCENARIOS.join(', ')}\n`,
+    );
+    return 0;
+  }
+  const sizes = values.size ? parseSizes(values.size) : values.sizes ? parseSizes(values.sizes) : DEFAULT_SIZES;
+  const scenarios = values.scenarios ? (values.scenarios.split(',').map((x) => x.trim()) as ScenarioKey[]) : ALL_SCENARIOS;
+  for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (${ALL_SCENARIOS.join(', ')})`);
+  const seed = Number(values.seed);
+  const databaseUrl = benchDatabaseUrl();
+  if (['postgres', 'template0', 'template1'].includes(databaseName(databaseUrl))) throw new Error(`the bench drops and recreates its database; refusing "${databaseName(databaseUrl)}"`);
+  const out = resolve(values.out ?? join(ROOT, 'bench/results/latest.json'));
+  const resultsDir = dirname(out);
+  const verbose = !values.quiet;
+  const say = (text: string) => verbose && process.stderr.write(text + '\n');
+
+  const git = gitRevision();
+  const machine = {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    ramGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    postgres: await serverVersion(databaseUrl),
+    kernel: release(),
+    loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  say(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB, node ${machine.node}, ${machine.postgres.split(' on ')[0]}`);
+  say(`database: ${shownUrl(databaseUrl)} (dropped and recreated per fresh start)`);
+
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const extraEnv = Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k, v]) => k.startsWith('BENCH_SVC_') && v !== undefined)
+      .map(([k, v]) => [k.slice('BENCH_SVC_'.length), v as string]),
+  );
+  const results: ScenarioResult[] = [];
+  const started = Date.now();
+  for (const size of sizes) {
+    const options: HarnessOptions = {
+      root: ROOT,
+      databaseUrl,
+      size,
+      seed,
+      profile: values.profile,
+      profileDir: join(resultsDir, 'profiles'),
+      logDir: join(resultsDir, 'logs'),
+      nodeArgs,
+      extraEnv,
+      verbose,
+    };
+    say(`\n== ${size.toLocaleString('en-US')} people ==`);
+    const sizeResults: ScenarioResult[] = [];
+    // Scenarios 1, 3, 4 and 5 share one portal and database, in that order.
+    const shared: ScenarioKey[] = scenarios.filter((s) => s !== 'initial_half_manual');
+    if (shared.length) {
+      const h = await Harness.open(options, 'main');
+      try {
+        // Re-syncs and the event need the initial import first, measured or not.
+        const order: ScenarioKey[] = ['initial', 'resync_unchanged', 'resync_changed', 'event_new_user'];
+        for (const scenario of order) {
+          if (scenario !== 'initial' && !shared.includes(scenario)) continue;
+          const result = await h.run(scenario);
+          if (shared.includes(scenario)) sizeResults.push(result);
+        }
+      } finally {
+        await h.close();
+      }
+    }
+    if (scenarios.includes('initial_half_manual')) {
+      // A fresh database, account and portal of its own.
+      const h = await Harness.open(options, 'half-manual');
+      try {
+        sizeResults.push(await h.run('initial_half_manual'));
+      } finally {
+        await h.close();
+      }
+    }
+    sizeResults.sort((a, b) => a.n - b.n);
+    results.push(...sizeResults);
+    say('\n' + resultsTable(sizeResults));
+  }
+
+  const targets = checkTargets(results);
+  const report = {
+    issue: 7,
+    generatedAt: new Date().toISOString(),
+    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    git,
+    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    settings: {
+      sizes,
+      scenarios,
+      seed,
+      simulatorRateLimit: { perSecond: 2, burst: 50, note: 'simulator default, left on' },
+      database: shownUrl(databaseUrl),
+      serviceNodeArgs: nodeArgs,
+      serviceExtraEnv: Object.keys(extraEnv),
+      profile: values.profile,
+    },
+    results,
+    targets,
+    targetsMet: targets.filter((t) => t.met).length,
+    targetsMissed: targets.filter((t) => !t.met).length,
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+
+  const revision = git.commit ? `commit ${git.commit.slice(0, 7)}${git.dirtySrc ? ' + uncommitted src changes' : ''}` : 'commit unknown';
+  process.stdout.write(`\nBenchmark (${revision}) — ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB RAM, node ${machine.node}, ${machine.postgres.split(' on ')[0]}\n\n`);
+  process.stdout.write(resultsTable(results) + '\n\n');
+  process.stdout.write(detailsTable(results) + '\n\n');
+  process.stdout.write(targetsTable(targets) + '\n\n');
+  const notes = results.flatMap((r) => r.notes.map((n) => `${r.size} ${r.scenario}: ${n}`));
+  if (notes.length) process.stdout.write(`Notes:\n${[...new Set(notes)].map((n) => `  - ${n}`).join('\n')}\n\n`);
+  process.stdout.write(`${report.targetsMet} targets met, ${report.targetsMissed} missed. Written to ${out}\n`);
+  return 0;
+}
+
+/** The commit measured, and whether src/ or migrations/ had uncommitted changes. */
+function gitRevision(): { commit: string | null; dirtySrc: boolean | null } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit, dirtySrc: dirty.length > 0 };
+  } catch {
+    return { commit: null, dirtySrc: null };
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
