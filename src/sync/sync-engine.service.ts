@@ -64,23 +64,13 @@ export class SyncEngine {
 
   private async executeFull(ctx: RunContext, client: Bitrix24Client): Promise<RunResult> {
     const departments: Bitrix24Department[] = [];
-    const pages = client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId) });
-    // One page ahead: the next request is on the wire while this page is planned and
-    // written. Memory stays bounded at two pages.
-    let next = pages.next();
-    try {
-      for (;;) {
-        const current = await next;
-        if (current.done) break;
-        next = pages.next();
-        next.catch(() => undefined); // surfaced by the await above on the next turn
-        ctx.control.throwIfAborted();
-        ctx.total = current.value.totalUsers;
-        departments.push(...current.value.departments);
-        if (current.value.users.length) await this.processChunk(ctx, current.value.users);
-      }
-    } finally {
-      await pages.return(undefined).catch(() => undefined);
+    // Strictly one page at a time: fetching the next page ahead saved little on two cores
+    // and cost ~30 MB of peak RSS at 100,000 users (bench/README.md).
+    for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId) })) {
+      ctx.control.throwIfAborted();
+      ctx.total = page.totalUsers;
+      departments.push(...page.departments);
+      if (page.users.length) await this.processChunk(ctx, page.users);
     }
     await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
     // The export reached its end without an error: only now may absence mean "deleted".

@@ -62,6 +62,15 @@ export interface BatchResult {
   next: Record<string, number>;
 }
 
+/** The user fields the import reads (src/bitrix24/bitrix24-user.ts). */
+const IMPORT_FIELDS = ['ID', 'ACTIVE', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'EMAIL', 'WORK_PHONE', 'PERSONAL_MOBILE', 'PERSONAL_PHONE', 'UF_PHONE_INNER', 'UF_DEPARTMENT', 'USER_TYPE'] as const;
+
+function pickImportFields(user: Bitrix24User): Bitrix24User {
+  const picked: Record<string, unknown> = {};
+  for (const field of IMPORT_FIELDS) if (user[field] !== undefined) picked[field] = user[field];
+  return picked as Bitrix24User;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** PHP encodes an empty associative array as `[]`; batch sections may arrive either way. */
@@ -139,7 +148,10 @@ export class Bitrix24Client {
       },
       { departments: 1, users: firstUserPages },
     )) {
-      yield { users: (page.rows.users ?? []) as Bitrix24User[], departments: (page.rows.departments ?? []) as Bitrix24Department[], totalUsers: page.totals.users ?? 0 };
+      // Keep only the fields the import reads: a page of full user records is several
+      // times larger, and up to two pages are alive at once.
+      const users = ((page.rows.users ?? []) as Bitrix24User[]).map(pickImportFields);
+      yield { users, departments: (page.rows.departments ?? []) as Bitrix24Department[], totalUsers: page.totals.users ?? 0 };
     }
   }
 
