@@ -4,7 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session as InspectorSession } from 'node:inspector';
@@ -15,6 +14,7 @@ import { recreateDatabase, rowsWritten, RowsWritten, snapshotRows } from './data
 import { cpuMs, cpuMsByPid, machineCpuMs, postgresCpuMs, RssSampler } from './proc';
 import { LogLine, ServiceProcess, sleep } from './service-process';
 import { formatSummary, ProfileSummary, summarizeProfileFile } from './profile-summary';
+import { freePort } from '../test/support/free-port';
 
 export const CLIENT_ID = 'app.bench.client';
 export const CLIENT_SECRET = 'bench-client-secret-value';
@@ -509,16 +509,6 @@ function createAccount(root: string, env: Record<string, string>, name: string):
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function seededShuffle<T>(list: T[], seed: number): T[] {
   let a = seed >>> 0;

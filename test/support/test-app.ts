@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { createServer, type AddressInfo } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
@@ -7,6 +6,9 @@ import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { JsonLogger } from '../../src/common/logging/json-logger';
 import { createTestDatabase, TestDatabase } from './test-database';
+import { freePort } from './free-port';
+
+export { freePort };
 
 /** A fixed key so tests can reason about ciphertexts; never used outside tests. */
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -74,16 +76,4 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       if (ownsDatabase) await database.drop();
     },
   };
-}
-
-/** A TCP port nobody listens on right now (to hand to a simulator before the app starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
