@@ -110,7 +110,7 @@ describe('planChunk', () => {
     state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee' });
     state.employees.set('e1', employee('e1'));
     const plan = planChunk([user(1, { ACTIVE: false, EMAIL: '' })], state, settings, newId);
-    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'e1' }]);
+    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'e1', fromState: 'active' }]);
     expect(plan.items[0]).toMatchObject({ outcome: 'skipped', reason: 'missing_email' });
   });
 
@@ -127,5 +127,14 @@ describe('planChunk', () => {
     const plan = planChunk([user(1, { ACTIVE: 'N' })], empty(), settings, newId);
     expect(plan.newLinks[0].state).toBe('dismissed');
     expect(plan.pendingDismissals).toEqual([]);
+  });
+
+  it('takes an existing employee linked by email to a user who has left off the responsible list at the end of the run', () => {
+    const state = empty();
+    state.candidatesByEmail.set('u1@x.ru', [{ employeeId: 'm1', linkedOnThisPortal: false }]);
+    state.employees.set('m1', employee('m1'));
+    const plan = planChunk([user(1, { ACTIVE: false })], state, settings, newId);
+    expect(plan.newLinks[0]).toMatchObject({ employeeId: 'm1', state: 'dismissed', matchedBy: 'email' });
+    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'm1', fromState: 'new' }]);
   });
 });

@@ -52,8 +52,12 @@ export interface ChunkPlan {
   phoneInserts: Array<{ employeeId: string; position: number; digits: string; source: string }>;
   newLinks: Array<{ bitrix24UserId: number; employeeId: string; state: LinkState; matchedBy: 'created' | 'email'; departmentIds: number[]; userType: string | null }>;
   linkUpdates: Array<{ bitrix24UserId: number; state: LinkState; stateChanged: boolean; departmentIds: number[]; userType: string | null }>;
-  /** Active links seen inactive: dismissals are applied when the run finishes (removal guard). */
-  pendingDismissals: Array<{ bitrix24UserId: number; employeeId: string }>;
+  /**
+   * Dismissals, applied when the run finishes (removal guard): active links seen
+   * inactive, and existing employees just linked by email to a user who has left
+   * (the link is born dismissed, but they may be on the responsible list).
+   */
+  pendingDismissals: Array<{ bitrix24UserId: number; employeeId: string; fromState: 'active' | 'new' }>;
   items: RunItem[];
   seenIds: number[];
 }
@@ -160,6 +164,7 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
       // A first sight of a dismissed user links them as dismissed: history joins up, and
       // nobody is put on the responsible list for a person who has left.
       plan.newLinks.push({ bitrix24UserId: id, employeeId, state: observation === 'seen_inactive' ? 'dismissed' : 'active', matchedBy: primary === 'created' ? 'created' : 'email', departmentIds: departments, userType });
+      if (observation === 'seen_inactive' && primary === 'linked_by_email') plan.pendingDismissals.push({ bitrix24UserId: id, employeeId, fromState: 'new' });
     }
 
     const outcome = primary === 'updated' && changed.length === 0 ? 'unchanged' : primary;
@@ -178,7 +183,7 @@ function applyLinkTransition(
   updateDetails: boolean,
 ): void {
   if (transition.outcome === 'dismissed') {
-    plan.pendingDismissals.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId });
+    plan.pendingDismissals.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId, fromState: 'active' });
   }
   const reactivated = transition.outcome === 'reactivated';
   const detailsChanged = updateDetails && (!sameIds(link.departmentIds, departments) || link.userType !== userType);

@@ -116,7 +116,7 @@ export class SyncEngine {
     const state = await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users);
     const plan = planChunk(users, state, ctx.settings, randomUUID);
     for (const id of plan.seenIds) ctx.seen.add(id);
-    ctx.pendingDismissals.push(...plan.pendingDismissals.map((d) => ({ ...d, kind: 'dismissed' as const, fromState: 'active' })));
+    ctx.pendingDismissals.push(...plan.pendingDismissals.map((d) => ({ ...d, kind: 'dismissed' as const })));
     ctx.processed += users.length;
     countItems(ctx.counters, plan.items);
     await this.db.transaction(async (manager) => {

@@ -108,6 +108,15 @@ describe('employee import rules against the simulator (seeds/002)', () => {
     expect(linked!.phones).toEqual(['12125550100']);
   });
 
+  it('an existing responsible employee linked by email to a user who has already left is taken off the list', async () => {
+    const manual = await request(env.t.url).post('/api/v1/employees').set(key()).send({ firstName: 'Gone', lastName: 'Already', email: 'gone@example.com' }).expect(201);
+    await request(env.t.url).post(`/api/v1/responsible-employees/${manual.body.id}`).set(key()).expect(200);
+    env.sim.setUsers([...env.sim.users, person(25, { NAME: 'Gone', LAST_NAME: 'Already', EMAIL: 'gone@example.com', ACTIVE: false })]);
+    const run = await synchronize(env.t, acme, connectionId);
+    expect(run.counters).toMatchObject({ linked_by_email: 1, removed_from_responsible: 1 });
+    expect(await employeeByBitrix24Id(env.t, connectionId, 25)).toMatchObject({ id: manual.body.id, link_state: 'dismissed', responsible: false });
+  });
+
   it('two employees sharing an email: skipped as ambiguous_email, nobody guessed', async () => {
     for (const name of ['One', 'Two']) {
       await request(env.t.url).post('/api/v1/employees').set(key()).send({ firstName: name, lastName: 'Shared', email: 'shared@example.com' }).expect(201);
