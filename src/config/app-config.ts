@@ -33,6 +33,7 @@ export interface AppConfig {
     leaseSeconds: number;
     removalGuardPercent: number;
     runItemsRetentionDays: number;
+    shutdownGraceSeconds: number;
   };
   api: {
     rateLimitPerMinute: number;
@@ -72,6 +73,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       leaseSeconds: env.SYNC_LEASE_SECONDS,
       removalGuardPercent: env.SYNC_REMOVAL_GUARD_PERCENT,
       runItemsRetentionDays: env.SYNC_RUN_ITEMS_RETENTION_DAYS,
+      shutdownGraceSeconds: env.SYNC_SHUTDOWN_GRACE_SECONDS,
     },
     api: {
       rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,

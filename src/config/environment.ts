@@ -153,6 +153,12 @@ export class EnvironmentVariables {
 
   @Transform(toInteger)
   @IsInt()
+  @Min(0)
+  @Max(600)
+  SYNC_SHUTDOWN_GRACE_SECONDS = 20;
+
+  @Transform(toInteger)
+  @IsInt()
   @Min(1)
   @Max(3650)
   SYNC_RUN_ITEMS_RETENTION_DAYS = 30;

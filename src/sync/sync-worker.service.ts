@@ -107,7 +107,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (!this.jobs.size) return;
     this.logger.log({ msg: 'shutting down: letting running syncs finish', jobs: this.jobs.size });
     const all = Promise.all([...this.jobs.values()].map((j) => j.promise));
-    const finished = await Promise.race([all.then(() => true), sleep(20_000).then(() => false)]);
+    const finished = await Promise.race([all.then(() => true), sleep(this.config.sync.shutdownGraceSeconds * 1000).then(() => false)]);
     if (!finished) {
       // Hand the work back: the run goes back to the queue at the next chunk boundary.
       for (const job of this.jobs.values()) job.control.abort('shutdown');
