@@ -268,6 +268,11 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async housekeeping(): Promise<void> {
     if (Date.now() - this.lastHousekeeping < HOUSEKEEPING_EVERY_MS) return;
+    await this.runHousekeeping();
+  }
+
+  /** Fails queued work of stopped connections, prunes old report items, drops stale OAuth states. */
+  async runHousekeeping(): Promise<void> {
     this.lastHousekeeping = Date.now();
     const failed = await this.runs.failQueuedForInactiveConnections();
     const pruned = await this.runs.pruneItems(this.config.sync.runItemsRetentionDays);

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { bearer, createAccount } from '../support/accounts';
 import { connectPortal, startPortalAndApp } from '../support/bitrix24';
-import { runPollerOnce, synchronize } from '../support/sync';
+import { SyncWorker } from '../../src/sync/sync-worker.service';
+import { synchronize } from '../support/sync';
 
 describe('run report retention', () => {
   it('prunes per-user items of old runs and keeps their counters', async () => {
@@ -12,7 +13,7 @@ describe('run report retention', () => {
       const old = await synchronize(env.t, account, connectionId);
       const recent = await synchronize(env.t, account, connectionId);
       await env.t.dataSource.query(`UPDATE sync_run SET finished_at = now() - interval '8 days' WHERE id = $1`, [old.id]);
-      await runPollerOnce(env.t, false);
+      await env.t.app.get(SyncWorker).runHousekeeping();
       const [{ n: oldItems }] = await env.t.dataSource.query(`SELECT count(*)::int AS n FROM sync_run_item WHERE run_id = $1`, [old.id]);
       const [{ n: recentItems }] = await env.t.dataSource.query(`SELECT count(*)::int AS n FROM sync_run_item WHERE run_id = $1`, [recent.id]);
       expect(oldItems).toBe(0);
