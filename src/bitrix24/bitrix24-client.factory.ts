@@ -10,6 +10,7 @@ import { Bitrix24Error } from './client/bitrix24-error';
 import { LeakyBucketRegistry } from './client/leaky-bucket';
 import { UrlPolicy } from './client/url-policy';
 import { Bitrix24TokenService } from './bitrix24-token.service';
+import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
 
 export type ClientTarget =
   | { kind: 'connection'; connectionId: string }
@@ -32,6 +33,7 @@ export class Bitrix24ClientFactory {
     @InjectDataSource() private readonly db: DataSource,
     private readonly cipher: TokenCipher,
     private readonly tokens: Bitrix24TokenService,
+    private readonly connections: Bitrix24ConnectionsRepository,
   ) {}
 
   get policy(): UrlPolicy {
@@ -81,11 +83,8 @@ export class Bitrix24ClientFactory {
       moved: async (newBase) => {
         base = newBase;
         const domain = new URL(newBase).host;
-        if (row.authType === 'webhook') {
-          await this.db.query(`UPDATE bitrix24_connection SET webhook_url_enc = $2, domain = $3, updated_at = now() WHERE id = $1`, [id, this.cipher.seal(newBase), domain]);
-        } else {
-          await this.db.query(`UPDATE bitrix24_connection SET client_endpoint = $2, domain = $3, updated_at = now() WHERE id = $1`, [id, newBase, domain]);
-        }
+        if (row.authType === 'webhook') await this.connections.moveWebhookTo(id, this.cipher.seal(newBase), domain);
+        else await this.connections.moveTo(id, newBase, domain);
       },
     };
   }

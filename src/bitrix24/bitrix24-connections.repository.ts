@@ -129,6 +129,15 @@ export class Bitrix24ConnectionsRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** The portal moved (a redirect, or an event naming its new address). */
+  async moveTo(id: string, clientEndpoint: string, domain: string): Promise<void> {
+    await this.db.query(`UPDATE bitrix24_connection SET client_endpoint = $2, domain = $3, updated_at = now() WHERE id = $1 AND auth_type = 'oauth'`, [id, clientEndpoint, domain]);
+  }
+
+  async moveWebhookTo(id: string, webhookUrlEnc: string, domain: string): Promise<void> {
+    await this.db.query(`UPDATE bitrix24_connection SET webhook_url_enc = $2, domain = $3, updated_at = now() WHERE id = $1 AND auth_type = 'webhook'`, [id, webhookUrlEnc, domain]);
+  }
+
   async setApplicationTokenIfMissing(id: string, applicationTokenEnc: string): Promise<void> {
     await this.db.query(`UPDATE bitrix24_connection SET application_token_enc = $2 WHERE id = $1 AND application_token_enc IS NULL`, [id, applicationTokenEnc]);
   }

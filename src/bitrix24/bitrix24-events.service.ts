@@ -124,6 +124,7 @@ export class Bitrix24EventsService {
       this.logger.warn({ msg: 'event refused: unknown portal or wrong application token', event });
       throw new DomainException('unauthenticated', 'event_not_authenticated', 'The event’s application token does not match this portal');
     }
+    await this.followDomainChange(connection, payload.auth);
     switch (event) {
       case 'ONAPPUNINSTALL': {
         const ids = await this.connections.markUninstalled(memberId);
@@ -159,6 +160,23 @@ export class Bitrix24EventsService {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * A portal's address can change (settings/how-to-call-rest-api/change-domen.md); an
+   * authenticated event names the current one, so the connection follows it.
+   */
+  private async followDomainChange(connection: { id: string; client_endpoint: string | null }, auth: Bitrix24EventPayload['auth']): Promise<void> {
+    const announced = auth?.client_endpoint;
+    if (!announced || !connection.client_endpoint || announced === connection.client_endpoint) return;
+    try {
+      const url = assertSafeUrl(announced, this.clients.policy, 'auth[client_endpoint]');
+      if (!/\/rest\/?$/.test(url.pathname)) return;
+      await this.connections.moveTo(connection.id, url.toString(), url.host.toLowerCase());
+      this.logger.log({ msg: 'portal address changed; connection follows it', connectionId: connection.id, domain: url.host });
+    } catch {
+      /* an unusable address in an event is ignored; the stored one stays */
     }
   }
 

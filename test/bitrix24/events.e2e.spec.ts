@@ -137,4 +137,21 @@ describe('Bitrix24 install and events', () => {
       await other.sim.stop();
     }
   });
+
+  it('follows a portal that changed its address, as announced by an authenticated event', async () => {
+    const other = await startPortalAndApp({ people: 3 }, { database: env.t.database });
+    try {
+      const account = await createAccount(other.t, 'Moving');
+      const id = await connectPortal(other.t, account, other.sim);
+      await other.sim.postInstall(`${other.t.url}/bitrix24/install`);
+      const newBase = await other.sim.movePortal();
+      const user = other.sim.addUser({ NAME: 'Mo', LAST_NAME: 'Ved', EMAIL: 'moved@example.com' });
+      expect(await other.sim.fireOnUserAdd(user.ID)).toEqual([200]);
+      const [row] = await other.t.dataSource.query(`SELECT domain, client_endpoint FROM bitrix24_connection WHERE id = $1`, [id]);
+      expect(row).toEqual({ domain: new URL(newBase).host, client_endpoint: `${newBase}/rest/` });
+    } finally {
+      await other.t.close();
+      await other.sim.stop();
+    }
+  });
 });
