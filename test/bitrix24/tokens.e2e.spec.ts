@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Bitrix24ClientFactory } from '../../src/bitrix24/bitrix24-client.factory';
 import { SyncWorker } from '../../src/sync/sync-worker.service';
+import { TokenCipher } from '../../src/common/crypto/token-cipher';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -42,6 +43,15 @@ describe('Bitrix24 token lifecycle', () => {
     // Both keep working on the new token: no further refresh.
     await Promise.all([env.t, replica].map(async (t) => (await t.app.get(Bitrix24ClientFactory).forConnection(connectionId)).call('profile')));
     expect(env.sim.stats.refreshes.ok - before.ok).toBe(1);
+  });
+
+  it('never writes a token to the logs or to the database in clear text', async () => {
+    const cipher = env.t.app.get(TokenCipher);
+    const [row] = await env.t.dataSource.query(`SELECT * FROM bitrix24_connection WHERE id = $1`, [connectionId]);
+    const tokens = [row.access_token_enc, row.refresh_token_enc].map((sealed: string) => cipher.open(sealed));
+    expect(tokens.every((tok) => tok.length >= 16)).toBe(true);
+    const everything = JSON.stringify(env.t.logs) + JSON.stringify(replica.logs) + JSON.stringify(row);
+    for (const tok of tokens) expect(everything).not.toContain(tok);
   });
 
   it('many concurrent calls on one replica refresh once too', async () => {
