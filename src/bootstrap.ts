@@ -17,6 +17,11 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // API answers are JSON for programs: never sniffed into something a browser would run.
+  app.use((_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.set('trust proxy', 'loopback');
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: true, parameterLimit: 1000 });
