@@ -41,12 +41,7 @@ export class Bitrix24ClientFactory {
   }
 
   async forConnection(connectionId: string): Promise<Bitrix24Client> {
-    const row = await this.db
-      .getRepository(Bitrix24ConnectionEntity)
-      .createQueryBuilder('c')
-      .addSelect('c.webhookUrlEnc')
-      .where('c.id = :id', { id: connectionId })
-      .getOne();
+    const row = await this.connections.findById(connectionId);
     if (!row) throw new Bitrix24Error('auth_revoked', 'CONNECTION_NOT_FOUND', 'The connection no longer exists');
     return this.build(this.connectionSession(row), row.memberId, row.rateLimitPerSecond, row.rateLimitBurst);
   }

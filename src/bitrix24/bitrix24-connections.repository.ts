@@ -23,21 +23,22 @@ export interface SealedTokens {
 export class Bitrix24ConnectionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  private get repo() {
-    return this.db.getRepository(Bitrix24ConnectionEntity);
+  /** Rows with the sealed webhook URL (not selected by default). */
+  private query() {
+    return this.db.getRepository(Bitrix24ConnectionEntity).createQueryBuilder('c').addSelect('c.webhookUrlEnc');
   }
 
   listForAccount(accountId: string): Promise<Bitrix24ConnectionEntity[]> {
-    return this.repo.find({ where: { accountId }, order: { createdAt: 'ASC' } });
+    return this.query().where('c.accountId = :accountId', { accountId }).orderBy('c.createdAt', 'ASC').getMany();
   }
 
   findForAccount(accountId: string, id: string): Promise<Bitrix24ConnectionEntity | null> {
-    return this.repo.findOneBy({ accountId, id });
+    return this.query().where('c.accountId = :accountId AND c.id = :id', { accountId, id }).getOne();
   }
 
-  async webhookUrlEnc(id: string): Promise<string | null> {
-    const [row]: Array<{ webhook_url_enc: string | null }> = await this.db.query(`SELECT webhook_url_enc FROM bitrix24_connection WHERE id = $1`, [id]);
-    return row?.webhook_url_enc ?? null;
+  /** For the sync engine and the REST client, which work for any account. */
+  findById(id: string): Promise<Bitrix24ConnectionEntity | null> {
+    return this.query().where('c.id = :id', { id }).getOne();
   }
 
   /** The connection of a portal (any account), with the sealed application token for event checks. */

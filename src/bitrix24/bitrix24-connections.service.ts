@@ -43,7 +43,7 @@ export class Bitrix24ConnectionsService {
 
   async list(accountId: string): Promise<ConnectionDto[]> {
     const rows = await this.connections.listForAccount(accountId);
-    return Promise.all(rows.map((row) => this.toDto(row)));
+    return rows.map((row) => this.toDto(row));
   }
 
   async get(accountId: string, id: string): Promise<ConnectionDto> {
@@ -152,12 +152,8 @@ export class Bitrix24ConnectionsService {
     return new DomainException('unprocessable', 'portal_unreachable', 'The portal did not answer');
   }
 
-  private async toDto(row: Bitrix24ConnectionEntity): Promise<ConnectionDto> {
-    let masked: string | null = null;
-    if (row.authType === 'webhook') {
-      const sealed = await this.connections.webhookUrlEnc(row.id);
-      masked = sealed ? maskWebhookUrl(this.cipher.open(sealed)) : null;
-    }
+  private toDto(row: Bitrix24ConnectionEntity): ConnectionDto {
+    const masked = row.authType === 'webhook' && row.webhookUrlEnc ? maskWebhookUrl(this.cipher.open(row.webhookUrlEnc)) : null;
     return toConnectionDto(row, this.config, masked);
   }
 }
