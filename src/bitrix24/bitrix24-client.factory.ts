@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
@@ -30,7 +28,6 @@ export class Bitrix24ClientFactory {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectDataSource() private readonly db: DataSource,
     private readonly cipher: TokenCipher,
     private readonly tokens: Bitrix24TokenService,
     private readonly connections: Bitrix24ConnectionsRepository,
