@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { decodeCursor, encodeCursor } from './employee-cursor';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
 import { queryRows } from '../database/query-rows';
 
 export interface EmployeeRow {
@@ -95,8 +95,8 @@ export class EmployeesRepository {
       where.push(`(${alternatives.join(' OR ')})`);
     }
     if (cursor) {
-      const position = decodeCursor(cursor);
-      where.push(`(e.sort_key, e.id) > (${param(position.sortKey)}, ${param(position.id)}::uuid)`);
+      const position = decodeKeysetCursor(cursor);
+      where.push(`(e.sort_key, e.id) > (${param(position.sortValue)}, ${param(position.id)}::uuid)`);
     }
     const rows: EmployeeRow[] = await this.db.query(
       `${SELECT_EMPLOYEE} WHERE ${where.join(' AND ')} ORDER BY e.sort_key, e.id LIMIT ${param(limit + 1)}`,
@@ -104,7 +104,7 @@ export class EmployeesRepository {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ sortKey: last.sort_key, id: last.id }) : null };
+    return { rows: page, nextCursor: rows.length > limit && last ? encodeKeysetCursor(last.sort_key, last.id) : null };
   }
 
   async findOne(accountId: string, id: string, manager: EntityManager = this.db.manager): Promise<EmployeeRow | null> {

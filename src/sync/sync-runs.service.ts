@@ -7,6 +7,7 @@ import { Removal, SyncEngine } from './sync-engine.service';
 import { OUTCOMES, RunCounters } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { untaggedNameSql } from '../employees/employee-sql';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
 import { queryRows } from '../database/query-rows';
 
 export function toRunDto(row: SyncRunRow): SyncRunDto {
@@ -32,19 +33,11 @@ export function toRunDto(row: SyncRunRow): SyncRunDto {
   };
 }
 
-function encodeRunCursor(row: SyncRunRow): string {
-  return Buffer.from(JSON.stringify([row.queued_at.toISOString(), row.id])).toString('base64url');
-}
-
 function decodeRunCursor(raw: string): { queuedAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [string, string];
-    const queuedAt = new Date(at);
-    if (!Number.isNaN(queuedAt.getTime()) && /^[0-9a-f-]{36}$/i.test(id)) return { queuedAt, id };
-  } catch {
-    /* fall through */
-  }
-  throw new DomainException('invalid', 'invalid_cursor', 'cursor is not a value returned as nextCursor');
+  const { sortValue, id } = decodeKeysetCursor(raw);
+  const queuedAt = new Date(sortValue);
+  if (Number.isNaN(queuedAt.getTime())) throw new DomainException('invalid', 'invalid_cursor', 'cursor is not a value returned as nextCursor');
+  return { queuedAt, id };
 }
 
 @Injectable()
@@ -59,7 +52,7 @@ export class SyncRunsService {
     const limit = query.limit ?? 20;
     const rows = await this.runs.list(accountId, query, limit, query.cursor ? decodeRunCursor(query.cursor) : undefined);
     const page = rows.slice(0, limit);
-    return { items: page.map(toRunDto), nextCursor: rows.length > limit ? encodeRunCursor(page[page.length - 1]) : null };
+    return { items: page.map(toRunDto), nextCursor: rows.length > limit ? encodeKeysetCursor(page[page.length - 1].queued_at.toISOString(), page[page.length - 1].id) : null };
   }
 
   async get(accountId: string, id: string): Promise<SyncRunDto> {
