@@ -267,6 +267,7 @@ const METHOD_SCOPES: Record<string, string[] | null> = {
   'event.get': null, // api-reference/events/event-get.md
   'event.unbind': null, // api-reference/events/event-unbind.md
   profile: null, // api-reference/common/users/profile.md
+  'user.admin': null, // api-reference/common/users/user-admin.md (scope basic: any token)
   'app.info': null, // api-reference/common/system/app-info.md
   scope: null, // api-reference/common/system/scope.md
   'server.time': null, // api-reference/common/system/server-time.md
@@ -710,6 +711,17 @@ export class PortalSimulator {
    */
   issueTokens(userId = this.authorizingUserId): TokenResponse {
     return this.tokenResponse(userId, this.scopes);
+  }
+
+  /** Portal administrators (profile.ADMIN, user.admin). */
+  get adminUserIds(): number[] {
+    return [...this.admins].sort((a, b) => a - b);
+  }
+
+  /** Grants or takes away portal administrator rights (user-admin.md, profile.md ADMIN). */
+  setAdmin(userId: number, admin = true): void {
+    if (admin) this.admins.add(userId);
+    else this.admins.delete(userId);
   }
 
   /** Moves the simulated clock forward (token/code expiry, the leaky bucket, operating limits). */
@@ -1378,6 +1390,10 @@ export class PortalSimulator {
         return this.eventUnbind(params, auth);
       case 'profile':
         return this.profile(auth);
+      case 'user.admin':
+        // user-admin.md: "determines whether the current user has the permissions to manage
+        // application settings"; no parameters, result a JSON boolean.
+        return { result: this.admins.has(auth.userId) };
       case 'app.info':
         return this.appInfo(auth);
       case 'scope':

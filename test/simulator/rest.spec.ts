@@ -182,6 +182,20 @@ describe('PortalSimulator REST methods', () => {
       }
     });
 
+    it('answers user.admin for each token: true for a portal administrator, false for anyone else (user-admin.md)', async () => {
+      const admin = await callApp(sim, token, 'user.admin');
+      expect(admin.status).toBe(200);
+      expect(admin.body.result).toBe(true);
+      const someoneElse = sim.users.find((u) => Number(u.ID) !== 1)!;
+      const plain = sim.issueTokens(Number(someoneElse.ID)).access_token;
+      expect((await callApp(sim, plain, 'user.admin')).body.result).toBe(false);
+      expect((await callApp(sim, plain, 'profile')).body.result).toMatchObject({ ADMIN: false });
+      sim.setAdmin(Number(someoneElse.ID));
+      expect((await callApp(sim, plain, 'user.admin')).body.result).toBe(true);
+      sim.setAdmin(Number(someoneElse.ID), false);
+      expect(sim.adminUserIds).toEqual([1]);
+    });
+
     it('serves profile, app.info, scope and server.time', async () => {
       const profile = await callApp(sim, token, 'profile');
       expect(profile.body.result).toMatchObject({ ID: '1', ADMIN: true });
