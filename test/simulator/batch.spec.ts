@@ -30,7 +30,7 @@ describe('PortalSimulator batch (settings/how-to-call-rest-api/batch.md)', () =>
 
   it('returns 2,500 users for 50 user.get pages in one HTTP request', async () => {
     const cmd: Record<string, string> = {};
-    for (let i = 0; i < 50; i++) cmd[`u${i}`] = `user.get?start=${i * 50}`;
+    for (let i = 0; i < 50; i++) cmd[`u${i}`] = `user.get?ADMIN_MODE=1&start=${i * 50}`;
     const started = Date.now();
     const answer = await callApp(sim, token, 'batch', { halt: 0, cmd });
     const elapsed = Date.now() - started;
@@ -98,6 +98,72 @@ describe('PortalSimulator batch (settings/how-to-call-rest-api/batch.md)', () =>
     expect((batch.result_total as Record<string, number>).get_department).toBe(1);
   });
 
+  describe('chained keyset pages: user.get with >ID = $result[prev][49][ID] and start=-1 (huge-data.md)', () => {
+    const chain = (n: number, first = 0) => {
+      const cmd: Record<string, string> = { p0: `user.get?ADMIN_MODE=1&start=-1&FILTER%5B%3EID%5D=${first}` };
+      for (let i = 1; i < n; i++) cmd[`p${i}`] = `user.get?ADMIN_MODE=1&start=-1&FILTER%5B%3EID%5D=${encodeURIComponent(`$result[p${i - 1}][49][ID]`)}`;
+      return cmd;
+    };
+    const ids = (batch: BatchResult, key: string) => ((batch.result as Record<string, Bitrix24User[]>)[key] ?? []).map((u) => Number(u.ID));
+    let small: PortalSimulator;
+    let t: string;
+    const everyone = () => small.users.map((u) => Number(u.ID));
+
+    beforeAll(async () => {
+      small = await PortalSimulator.start({ people: 120, seed: 4, rateLimit: false, shares: { idGaps: 0 } });
+      t = small.issueTokens().access_token;
+    });
+    afterAll(async () => {
+      await small.stop();
+    });
+    beforeEach(() => {
+      small.resetStats();
+      small.faults.reset();
+    });
+
+    it('pages on while pages are full, counts nothing, and answers total 0 for each page', async () => {
+      const batch = (await callApp(small, t, 'batch', { cmd: chain(3) })).body.result as BatchResult;
+      expect([...ids(batch, 'p0'), ...ids(batch, 'p1'), ...ids(batch, 'p2')]).toEqual(everyone());
+      expect(batch.result_total).toEqual({ p0: 0, p1: 0, p2: 0 });
+      expect(small.stats.countedListCalls['user.get']).toBeUndefined();
+    });
+
+    it('after a short page the reference lands on the whole page: the next command starts over from ID 1 (rest_util.php processBatchElement)', async () => {
+      const batch = (await callApp(small, t, 'batch', { cmd: chain(5) })).body.result as BatchResult;
+      expect(ids(batch, 'p2')).toHaveLength(everyone().length - 100);
+      // $result[p2][49] is not set → the page itself → intval of each row is 1 → ID > 1.
+      expect(ids(batch, 'p3')).toEqual(everyone().filter((id) => id > 1).slice(0, 50));
+      expect(ids(batch, 'p4')[0]).toBeGreaterThan(ids(batch, 'p3')[49]);
+    });
+
+    it('after an empty page the reference is an empty list, which is 0: the next command starts from the first user', async () => {
+      const last = everyone()[everyone().length - 1];
+      const batch = (await callApp(small, t, 'batch', { cmd: chain(2, last) })).body.result as BatchResult;
+      expect(ids(batch, 'p0')).toEqual([]);
+      expect(ids(batch, 'p1')).toEqual(everyone().slice(0, 50));
+    });
+
+    it('after a failed command the reference is the whole result section: invalid SQL, ERROR_CORE', async () => {
+      small.faults.failMethodAfter('user.get', 1);
+      const batch = (await callApp(small, t, 'batch', { cmd: chain(3) })).body.result as BatchResult;
+      const errors = batch.result_error as Record<string, { error: string }>;
+      expect(errors.p1.error).toBe('INTERNAL_SERVER_ERROR');
+      expect(errors.p2).toEqual({ error: 'ERROR_CORE', error_description: 'SQL query error!' });
+    });
+
+    it('before any command answered there is no $result yet: the text stays and counts as 0', async () => {
+      small.faults.failMethodAfter('user.get', 0);
+      const batch = (await callApp(small, t, 'batch', { cmd: chain(2, 60) })).body.result as BatchResult;
+      expect(Object.keys(batch.result_error)).toEqual(['p0']);
+      expect(ids(batch, 'p1')).toEqual(everyone().slice(0, 50));
+    });
+
+    it('a counted page (start 0) is counted once per command', async () => {
+      await callApp(small, t, 'batch', { cmd: { c: 'user.get?ADMIN_MODE=1&start=0&select%5B%5D=ID', d: 'department.get?start=0' } });
+      expect(small.stats.countedListCalls).toEqual({ 'user.get': 1, 'department.get': 1 });
+    });
+  });
+
   it('refuses a nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED', async () => {
     const answer = await callApp(sim, token, 'batch', { cmd: { inner: 'batch?cmd[x]=server.time' } });
     const batch = answer.body.result as BatchResult;
@@ -117,7 +183,7 @@ describe('PortalSimulator batch (settings/how-to-call-rest-api/batch.md)', () =>
   });
 
   it('accepts a form-encoded, double-encoded batch (data-encoding.md)', async () => {
-    const sub = 'user.get?FILTER%5B%3EID%5D=9990&start=0';
+    const sub = 'user.get?ADMIN_MODE=1&FILTER%5B%3EID%5D=9990&start=0';
     const form = `auth=${token}&halt=0&cmd%5Bq%5D=${encodeURIComponent(sub)}&cmd%5Bt%5D=server.time`;
     const answer = await postForm(`${sim.clientEndpoint}batch`, form);
     const batch = answer.body.result as BatchResult;

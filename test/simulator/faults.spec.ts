@@ -148,11 +148,83 @@ describe('PortalSimulator limits (limits.md) and fault switches', () => {
     expect((await callApp(sim, token, 'user.get')).status).toBe(200);
   });
 
+  it('connectionError(n): 401 CONNECTION_ERROR for application tokens only (rest/lib/oauth/auth.php)', async () => {
+    sim.faults.connectionError(1);
+    const hook = sim.createWebhook();
+    expect((await postJson(hook, 'server.time')).status).toBe(200);
+    const answer = await callApp(sim, token, 'user.get');
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({ error: 'CONNECTION_ERROR', error_description: 'Error connecting to authorization server' });
+    expect((await callApp(sim, token, 'user.get')).status).toBe(200);
+  });
+
+  it('respond(n, answer): any status and code for the next n requests', async () => {
+    sim.faults.respond(2, { status: 401, error: 'SOMETHING_NEW', description: 'Not in any table' });
+    expect((await callApp(sim, token, 'profile')).body).toEqual({ error: 'SOMETHING_NEW', error_description: 'Not in any table' });
+    expect((await callApp(sim, token, 'profile')).status).toBe(401);
+    expect((await callApp(sim, token, 'profile')).status).toBe(200);
+  });
+
+  it('requireConfirmation(method): 401 METHOD_CONFIRM_WAITING until the administrator answers, per token (scopes/confirmation.md)', async () => {
+    sim.faults.requireConfirmation('user.get');
+    const waiting = await callApp(sim, token, 'user.get');
+    expect(waiting.status).toBe(401);
+    expect(waiting.body).toEqual({ error: 'METHOD_CONFIRM_WAITING', error_description: 'Waiting for confirmation' });
+    const inBatch = await callApp(sim, token, 'batch', { cmd: { u: 'user.get', t: 'server.time' } });
+    expect((inBatch.body.result as { result_error: Record<string, { error: string }> }).result_error.u.error).toBe('METHOD_CONFIRM_WAITING');
+    expect((await postJson(sim.createWebhook(), 'user.get')).body.error).toBe('ACCESS_DENIED');
+    sim.answerConfirmation('user.get', true);
+    expect((await callApp(sim, token, 'user.get')).status).toBe(200);
+    // A token issued after the answer must be confirmed again.
+    const next = sim.issueTokens().access_token;
+    expect((await callApp(sim, next, 'user.get')).body.error).toBe('METHOD_CONFIRM_WAITING');
+    sim.answerConfirmation('user.get', false);
+    const denied = await callApp(sim, next, 'user.get');
+    expect(denied.status).toBe(403);
+    expect(denied.body).toEqual({ error: 'METHOD_CONFIRM_DENIED', error_description: 'Method call denied' });
+  });
+
+  it('methodCost: a heavy method reports its processing time and spends operating time; stats keep the largest', async () => {
+    sim.setMethodCost('user.get', 4);
+    const plain = await callApp(sim, token, 'user.get');
+    expect((plain.body.time as { processing: number }).processing).toBeGreaterThanOrEqual(4);
+    const batch = await callApp(sim, token, 'batch', { cmd: { a: 'user.get', b: 'user.get', c: 'server.time' } });
+    const time = batch.body.time as { processing: number };
+    expect(time.processing).toBeGreaterThanOrEqual(8);
+    const sub = (batch.body.result as { result_time: Record<string, { operating: number }> }).result_time;
+    expect(sub.b.operating).toBeGreaterThanOrEqual(12);
+    expect(sim.stats.maxRequestProcessingSeconds).toBeGreaterThanOrEqual(8);
+    expect(sim.stats.maxRequestProcessingSeconds).toBeLessThan(9);
+    expect(sim.stats.maxOperatingSeconds).toBeGreaterThanOrEqual(12);
+    sim.setMethodCost('user.get', 0);
+    expect(((await callApp(sim, token, 'user.get')).body.time as { processing: number }).processing).toBeLessThan(1);
+  });
+
+  it('the operating window and its buckets can be shrunk: over the limit → 429, then the oldest bucket leaves', async () => {
+    await sim.stop();
+    let now = Date.now();
+    sim = await PortalSimulator.start({ people: 60, clock: () => now, operatingLimitSeconds: 10, operatingWindowSeconds: 6, operatingBucketSeconds: 1, methodCost: { 'user.get': 4 } });
+    token = sim.issueTokens().access_token;
+    const first = await callApp(sim, token, 'user.get');
+    const resetAt = (first.body.time as { operating_reset_at: number }).operating_reset_at;
+    expect(resetAt * 1000).toBeLessThanOrEqual(now + 6000);
+    now += 1500;
+    await callApp(sim, token, 'user.get');
+    now += 1500;
+    expect((await callApp(sim, token, 'user.get')).status).toBe(200); // 12 s: this call crossed the limit
+    expect((await callApp(sim, token, 'user.get')).status).toBe(429);
+    now += 3100; // the first bucket (4 s) left: 8 s ≤ 10
+    expect((await callApp(sim, token, 'user.get')).status).toBe(200);
+  });
+
   it('faults.reset() clears storm, 500s, method failures and operating blocks', async () => {
     sim.faults.storm503(5);
     sim.faults.error500(5);
     sim.faults.failMethodAfter('user.get', 0);
     sim.faults.operatingLimit('department.get', 600);
+    sim.faults.connectionError(5);
+    sim.faults.respond(5, { status: 401, error: 'X' });
+    sim.faults.requireConfirmation('user.get');
     sim.faults.reset();
     expect((await callApp(sim, token, 'user.get')).status).toBe(200);
     expect((await callApp(sim, token, 'department.get')).status).toBe(200);

@@ -179,3 +179,23 @@ export function asList(value: unknown): unknown[] {
   if (typeof value === 'object') return Object.values(value as Record<string, unknown>);
   return [value];
 }
+
+/**
+ * PHP's intval(): a string gives its leading integer ("12abc" → 12, "abc" → 0), a float is
+ * truncated, true is 1, null/false 0, and an array is 1 when it has elements, else 0.
+ * Bitrix24 runs ID filter values through it (rest/lib/api/user.php prepareUserValue, and
+ * CSQLWhere::addIntFilter's array_map('intval')).
+ */
+export function phpIntval(value: unknown): number {
+  if (value === undefined || value === null || value === false) return 0;
+  if (value === true) return 1;
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : 0;
+  if (typeof value === 'string') {
+    const match = /^\s*[+-]?\d+/.exec(value);
+    return match ? Number(match[0]) : 0;
+  }
+  if (value instanceof Map) return value.size > 0 ? 1 : 0;
+  if (Array.isArray(value)) return value.length > 0 ? 1 : 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0 ? 1 : 0;
+  return 0;
+}

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Bitrix24Department, Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { generatePortal, type PortalShares, type SystemUser } from './people-generator';
-import { asList, parsePhpQuery, phpHttpBuildQuery, phpJsonValue, phpTruthy, type PhpArray } from './php-wire';
+import { asList, parsePhpQuery, phpHttpBuildQuery, phpIntval, phpJsonValue, phpTruthy, type PhpArray } from './php-wire';
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -66,6 +66,28 @@ export interface PortalSimulatorOptions {
   adminUserIds?: number[];
   /** limits.md: 480 seconds of method time per 10 minutes. */
   operatingLimitSeconds?: number;
+  /**
+   * limits.md: method time is summed in ten one-minute buckets, each leaving the sum 10
+   * minutes after its first call. Tests may shrink both (e.g. 6 s / 0.6 s) to see resets quickly.
+   */
+  operatingWindowSeconds?: number;
+  operatingBucketSeconds?: number;
+  /**
+   * Simulated processing seconds per call of a method, e.g. `{ 'user.get': 2 }` for a portal
+   * where user.get is heavy. Added to `time.processing`/`duration` and to the method's
+   * operating time (limits.md); nothing actually sleeps. `sim.setMethodCost()` changes it.
+   */
+  methodCost?: Record<string, number>;
+  /**
+   * Records as an old on-premise box sends them: every column of the scope version, `null`
+   * when empty, ACTIVE "Y"/"N", and no USER_TYPE (README, "Old boxes").
+   */
+  oldBox?: boolean;
+  /**
+   * The extranet module is installed (it is on cloud portals). It is what makes user.get hide
+   * users from a caller without ADMIN_MODE rights (rest/lib/api/user.php). Default true.
+   */
+  extranet?: boolean;
   /** Server time zone for date strings (server-time.md). Default '+03:00'. */
   timezoneOffset?: string;
   /** Older portals send ACTIVE as "Y"/"N" instead of a JSON boolean. */
@@ -116,6 +138,15 @@ export interface SimulatorStats {
   secretLeaksToPortal: number;
   /** Event POSTs sent to handlers. */
   eventsPosted: number;
+  /**
+   * List calls that made Bitrix24 count the total (user.get with start >= 0, every
+   * department.get), by method; user.get with start=-1 counts nothing (huge-data.md).
+   */
+  countedListCalls: Record<string, number>;
+  /** The largest `time.operating` (a method's accumulated seconds in the window) any answer carried. */
+  maxOperatingSeconds: number;
+  /** The largest processing time of one HTTP request (a batch: the sum of its commands), in seconds. */
+  maxRequestProcessingSeconds: number;
 }
 
 /** One registered event handler (api-reference/events/event-get.md). */
@@ -216,6 +247,9 @@ interface Listener {
   port: number;
 }
 
+/** A batch's $arResult: section name (result, time, total, next, error) → command key → value. */
+type BatchSections = Map<string, Map<string, unknown>>;
+
 class RestError extends Error {
   constructor(
     readonly status: number,
@@ -248,6 +282,14 @@ const ERR = {
   paymentRequired: () => new RestError(402, 'PAYMENT_REQUIRED', 'Payment required'),
   // error-codes.md: ACCESS_DENIED with 403 and this text comes from methods that need an app context.
   appContextRequired: () => new RestError(403, 'ACCESS_DENIED', 'Access denied! Application context required'),
+  // rest/lib/oauth/auth.php: the token could not be checked at the OAuth server; an
+  // OAuthException, so HTTP 401 (rest/lib/oauthexception.php).
+  connectionError: () => new RestError(401, 'CONNECTION_ERROR', 'Error connecting to authorization server'),
+  // rest/classes/general/rest.php requestConfirmation(); api-reference/scopes/confirmation.md.
+  confirmWaiting: () => new RestError(401, 'METHOD_CONFIRM_WAITING', 'Waiting for confirmation'),
+  confirmDenied: () => new RestError(403, 'METHOD_CONFIRM_DENIED', 'Method call denied'),
+  // rest/lib/restexception.php initFromException: an SQL error becomes ERROR_CORE "SQL query error!", status 500.
+  sqlError: () => new RestError(500, 'ERROR_CORE', 'SQL query error!'),
 };
 
 // settings/how-to-call-rest-api/batch.md (errors of sub-commands)
@@ -316,6 +358,39 @@ const USER_GET_RESERVED = new Set(['SORT', 'ORDER', 'ADMIN_MODE', 'START', 'SELE
 const toNum = Number;
 const toStr = String;
 
+/** The pseudo filter field user.get's visibility rule adds (never a real field name). */
+const VISIBLE_TO = '#VISIBLE_TO';
+
+function hasDepartment(user: Bitrix24User): boolean {
+  const raw = user.UF_DEPARTMENT;
+  if (Array.isArray(raw)) return raw.some((id) => toNum(id) > 0);
+  return raw !== undefined && raw !== null && raw !== false && toNum(raw) > 0;
+}
+
+/**
+ * The bound of an `>ID`-style filter as Bitrix24 computes it: rest/lib/api/user.php
+ * prepareUserValue() runs an ID through intval (a non-empty array element by element, an
+ * empty one becomes 0), and CSQLWhere::addIntFilter compares a range operator with the
+ * array's element 0 only. A map without an element 0 makes invalid SQL (ERROR_CORE).
+ */
+function idBound(value: PV): number {
+  if (value instanceof Map) {
+    if (value.size === 0) return 0;
+    if (!value.has('0')) throw ERR.sqlError();
+    return phpIntval(value.get('0'));
+  }
+  if (Array.isArray(value)) return value.length ? phpIntval(value[0]) : 0;
+  return phpIntval(value);
+}
+
+/** PHP's `$node[$key]` for the values a batch holds (lists, maps, JSON objects); undefined when not set. */
+function phpIndex(node: unknown, key: string): unknown {
+  if (node instanceof Map) return node.get(key);
+  if (Array.isArray(node)) return /^(0|[1-9]\d*)$/.test(key) ? node[toNum(key)] : undefined;
+  if (node && typeof node === 'object') return (node as Record<string, unknown>)[key];
+  return undefined;
+}
+
 function hex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
@@ -332,6 +407,11 @@ function tokenString(length = 32): string {
 function jsonToP(value: unknown): PV {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) return value.map(jsonToP);
+  if (value instanceof Map) {
+    const map: PMap = new Map();
+    for (const [key, item] of value) map.set(toStr(key), jsonToP(item));
+    return map;
+  }
   if (typeof value === 'object') {
     const map: PMap = new Map();
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) map.set(key, jsonToP(item));
@@ -408,6 +488,9 @@ export class SimulatorFaults {
   /** @internal */ pendingOperating = new Map<string, { afterCalls: number; resetInSeconds: number }>();
   /** @internal */ paymentRequired = false;
   /** @internal */ portalGone = false;
+  /** @internal */ connectionErrorLeft = 0;
+  /** @internal */ canned: { left: number; status: number; error: string; description: string } | null = null;
+  /** @internal */ confirmationMethods = new Set<string>();
 
   constructor(private readonly onOperatingLimit: (method: string, resetInSeconds: number) => void, private readonly onReset: () => void) {}
 
@@ -448,8 +531,42 @@ export class SimulatorFaults {
     else this.pendingOperating.set(method.toLowerCase(), { afterCalls, resetInSeconds });
   }
 
+  /**
+   * The next n REST requests made with an application token answer 401 CONNECTION_ERROR
+   * "Error connecting to authorization server": the portal could not reach the OAuth server
+   * to check the token (rest/lib/oauth/auth.php, onRestCheckAuth and check()). Webhook
+   * requests are checked locally (rest/lib/apauth/auth.php) and are not affected.
+   */
+  connectionError(n: number): void {
+    this.connectionErrorLeft = Math.max(0, Math.floor(n));
+  }
+
+  /**
+   * The next n REST requests answer `status` with `{ error, error_description }` — for codes
+   * the simulator has no behaviour of its own for (e.g. an undocumented 401).
+   */
+  respond(n: number, answer: { status: number; error: string; description?: string }): void {
+    this.canned = { left: Math.max(0, Math.floor(n)), status: answer.status, error: answer.error, description: answer.description ?? '' };
+  }
+
+  /**
+   * `method` now needs the portal administrator's confirmation
+   * (api-reference/scopes/confirmation.md; rest/classes/general/rest.php requestConfirmation):
+   * an application token calling it gets 401 METHOD_CONFIRM_WAITING "Waiting for
+   * confirmation" until `sim.answerConfirmation(method, allow)`; a denied token gets 403
+   * METHOD_CONFIRM_DENIED. The answer binds the tokens issued so far; a token issued later
+   * must be confirmed again ("a new permission must be obtained when receiving the next
+   * token"). A webhook gets 403 ACCESS_DENIED "Application context required".
+   */
+  requireConfirmation(method: string): void {
+    this.confirmationMethods.add(method.toLowerCase());
+  }
+
   /** Clears every switch above and paymentRequired/portalGone (movePortal cannot be undone). */
   reset(): void {
+    this.connectionErrorLeft = 0;
+    this.canned = null;
+    this.confirmationMethods.clear();
     this.storm503Left = 0;
     this.error500Left = 0;
     this.slowMs = 0;
@@ -478,7 +595,7 @@ export class PortalSimulator {
   /** Every event POST made, oldest first. */
   readonly deliveries: EventDelivery[] = [];
 
-  private readonly options: Required<Pick<PortalSimulatorOptions, 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'codeTtlSeconds' | 'pageSize' | 'license' | 'appStatus' | 'appVersion' | 'languageId' | 'operatingLimitSeconds' | 'timezoneOffset'>> & PortalSimulatorOptions;
+  private readonly options: Required<Pick<PortalSimulatorOptions, 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'codeTtlSeconds' | 'pageSize' | 'license' | 'appStatus' | 'appVersion' | 'languageId' | 'operatingLimitSeconds' | 'operatingWindowSeconds' | 'operatingBucketSeconds' | 'timezoneOffset'>> & PortalSimulatorOptions;
   private readonly listeners: Listener[] = [];
   private activeListener = 0;
   private readonly authListener = 0;
@@ -505,6 +622,11 @@ export class PortalSimulator {
   private bucketLevel = 0;
   private bucketUpdatedAt = 0;
   private readonly operating = new Map<string, OperatingBucket[]>();
+  private readonly methodCost = new Map<string, number>();
+  private workgroups: number[][] = [];
+  /** `${token} ${method}` → the administrator's answer (confirmation.md). */
+  private readonly confirmations = new Map<string, 'confirmed' | 'denied'>();
+  private oldBox: boolean;
   private statsData: SimulatorStats = PortalSimulator.emptyStats();
 
   private constructor(options: PortalSimulatorOptions) {
@@ -518,6 +640,8 @@ export class PortalSimulator {
       appVersion: 1,
       languageId: 'ru',
       operatingLimitSeconds: 480,
+      operatingWindowSeconds: 600,
+      operatingBucketSeconds: 60,
       timezoneOffset: '+03:00',
       ...options,
       license,
@@ -531,6 +655,8 @@ export class PortalSimulator {
     this.scopes = (Array.isArray(scope) ? scope : scope.split(/[,\s]+/)).map((s) => s.trim()).filter(Boolean);
     this.authorizingUserId = options.authUserId ?? 1;
     this.admins = new Set(options.adminUserIds ?? [1]);
+    this.oldBox = options.oldBox ?? false;
+    for (const [method, seconds] of Object.entries(options.methodCost ?? {})) this.setMethodCost(method, seconds);
     const family = PortalSimulator.licenseFamily(license);
     this.rate = options.rateLimit === false ? null : options.rateLimit ?? (family === 'ent' ? { perSecond: 5, burst: 250 } : { perSecond: 2, burst: 50 });
     this.faults = new SimulatorFaults(
@@ -724,6 +850,36 @@ export class PortalSimulator {
     else this.admins.delete(userId);
   }
 
+  /**
+   * A workgroup (socialnetwork group) of these users. rest/lib/api/user.php: a caller
+   * without ADMIN_MODE rights still sees the users of its own workgroups
+   * (CExtranet::getMyGroupsUsersSimple), department or not. Returns the group's index.
+   */
+  addWorkgroup(memberIds: Array<number | string>): number {
+    this.workgroups.push(memberIds.map(toNum));
+    this.touch();
+    return this.workgroups.length - 1;
+  }
+
+  /** Simulated processing seconds per call of `method` (0 removes it); see PortalSimulatorOptions.methodCost. */
+  setMethodCost(method: string, seconds: number): void {
+    if (seconds > 0) this.methodCost.set(method.toLowerCase(), seconds);
+    else this.methodCost.delete(method.toLowerCase());
+  }
+
+  /** Switches the old on-premise record shape on or off (PortalSimulatorOptions.oldBox). */
+  setOldBox(on = true): void {
+    this.oldBox = on;
+  }
+
+  /**
+   * The portal administrator answers the confirmation request for `method`
+   * (api-reference/scopes/confirmation.md) for every token issued so far.
+   */
+  answerConfirmation(method: string, allow: boolean): void {
+    for (const token of this.accessTokens.keys()) this.confirmations.set(`${token} ${method.toLowerCase()}`, allow ? 'confirmed' : 'denied');
+  }
+
   /** Moves the simulated clock forward (token/code expiry, the leaky bucket, operating limits). */
   advanceClock(seconds: number): void {
     this.clockOffsetMs += seconds * 1000;
@@ -909,6 +1065,9 @@ export class PortalSimulator {
       secretsReceived: 0,
       secretLeaksToPortal: 0,
       eventsPosted: 0,
+      countedListCalls: {},
+      maxOperatingSeconds: 0,
+      maxRequestProcessingSeconds: 0,
     };
   }
 
@@ -1275,6 +1434,10 @@ export class PortalSimulator {
     }
     const auth = scalarString(pget(params, 'auth'));
     if (!auth) throw ERR.noAuth();
+    if (this.faults.connectionErrorLeft > 0) {
+      this.faults.connectionErrorLeft--;
+      throw ERR.connectionError();
+    }
     const token = this.accessTokens.get(auth);
     if (!token || token.invalid) throw ERR.invalidToken();
     if (token.forcedExpired || token.expiresAt <= this.now()) throw ERR.expiredToken();
@@ -1301,6 +1464,11 @@ export class PortalSimulator {
 
     try {
       if (this.faults.portalGone) throw ERR.portalDeleted();
+      const canned = this.faults.canned;
+      if (canned && canned.left > 0) {
+        canned.left--;
+        throw new RestError(canned.status, canned.error, canned.description);
+      }
       if (this.faults.storm503Left > 0) {
         this.faults.storm503Left--;
         throw ERR.queryLimit();
@@ -1317,11 +1485,15 @@ export class PortalSimulator {
       if (!method) throw ERR.methodNotFound();
       if (method === 'batch') {
         if (!this.methodAllowed('batch', auth)) throw ERR.insufficientScope(auth.kind === 'webhook');
-        const result = this.runBatch(params, auth);
-        this.sendJson(res, 200, { result, time: this.timeBlock(started, perfStart) });
+        const { result, simulatedSeconds } = this.runBatch(params, auth);
+        // limits.md: the outer batch is not counted in operating; its time is its commands' time.
+        const time = this.timeBlock(started, (performance.now() - perfStart) / 1000 + simulatedSeconds);
+        this.noteRequestProcessing(time.processing);
+        this.sendJson(res, 200, { result, time });
         return;
       }
       const call = this.call(method, params, auth, started, perfStart);
+      if (call.ok) this.noteRequestProcessing(call.time.processing);
       if (!call.ok) throw new RestError(call.status, call.error, call.description);
       const body: Record<string, unknown> = { result: pToJson(call.result) };
       if (call.total !== undefined) body.total = call.total;
@@ -1352,7 +1524,9 @@ export class PortalSimulator {
     try {
       if (!(method in METHOD_SCOPES)) throw ERR.methodNotFound();
       if (!this.methodAllowed(method, auth)) throw ERR.insufficientScope(auth.kind === 'webhook');
+      // rest.php processCall: the operating-time check comes before the method runs.
       if (this.operatingSeconds(method) > this.options.operatingLimitSeconds) throw ERR.operationLimit();
+      if (this.faults.confirmationMethods.has(method)) this.checkConfirmation(method, auth);
       const failure = this.faults.failAfter.get(method);
       if (failure) {
         if (failure.okLeft > 0) failure.okLeft--;
@@ -1363,13 +1537,25 @@ export class PortalSimulator {
         }
       }
       const outcome = this.runMethod(method, params, auth);
-      const processing = (performance.now() - perfStart) / 1000;
+      const processing = (performance.now() - perfStart) / 1000 + (this.methodCost.get(method) ?? 0);
       this.recordOperating(method, processing);
-      return { ok: true, ...outcome, time: this.timeBlock(started, perfStart, method) };
+      return { ok: true, ...outcome, time: this.timeBlock(started, processing, method) };
     } catch (error) {
       if (!(error instanceof RestError)) throw error;
       return { ok: false, status: error.status, error: error.code, description: error.description };
     }
+  }
+
+  /** confirmation.md: waiting until the administrator answers; the answer binds one token. */
+  private checkConfirmation(method: string, auth: AuthContext): void {
+    if (auth.kind !== 'app') throw ERR.appContextRequired();
+    const answer = this.confirmations.get(`${auth.token} ${method}`);
+    if (answer === 'denied') throw ERR.confirmDenied();
+    if (answer !== 'confirmed') throw ERR.confirmWaiting();
+  }
+
+  private noteRequestProcessing(seconds: number): void {
+    if (seconds > this.statsData.maxRequestProcessingSeconds) this.statsData.maxRequestProcessingSeconds = seconds;
   }
 
   private runMethod(method: string, params: PMap, auth: AuthContext): MethodOk {
@@ -1423,10 +1609,12 @@ export class PortalSimulator {
   /** limits.md: ten one-minute buckets; a bucket starts at its first call and leaves the sum 10 minutes later. */
   private recordOperating(method: string, seconds: number): void {
     const now = this.now();
+    const windowMs = this.options.operatingWindowSeconds * 1000;
+    const bucketMs = this.options.operatingBucketSeconds * 1000;
     const buckets = this.operatingBuckets(method);
-    const current = buckets.find((b) => b.resetAt - 600_000 <= now && now < b.startedAt + 60_000 && b.resetAt === b.startedAt + 600_000);
+    const current = buckets.find((b) => now < b.startedAt + bucketMs && b.resetAt === b.startedAt + windowMs);
     if (current) current.seconds += seconds;
-    else buckets.push({ startedAt: now, resetAt: now + 600_000, seconds });
+    else buckets.push({ startedAt: now, resetAt: now + windowMs, seconds });
     const pending = this.faults.pendingOperating.get(method);
     if (pending) {
       pending.afterCalls--;
@@ -1444,8 +1632,7 @@ export class PortalSimulator {
   }
 
   /** api-reference/data-types.md#time: the time block of every answer. */
-  private timeBlock(started: number, perfStart: number, method?: string): TimeBlock {
-    const processing = (performance.now() - perfStart) / 1000;
+  private timeBlock(started: number, processing: number, method?: string): TimeBlock {
     const finish = started + processing * 1000;
     const block: TimeBlock = {
       start: toNum((started / 1000).toFixed(6)),
@@ -1459,13 +1646,14 @@ export class PortalSimulator {
       const buckets = this.operatingBuckets(method);
       if (buckets.length > 0) block.operating_reset_at = Math.floor(Math.min(...buckets.map((b) => b.resetAt)) / 1000);
       block.operating = buckets.reduce((sum, b) => sum + b.seconds, 0);
+      if (block.operating > this.statsData.maxOperatingSeconds) this.statsData.maxOperatingSeconds = block.operating;
     }
     return block;
   }
 
   // ---- batch (settings/how-to-call-rest-api/batch.md) -------------------------------------
 
-  private runBatch(params: PMap, auth: AuthContext): unknown {
+  private runBatch(params: PMap, auth: AuthContext): { result: unknown; simulatedSeconds: number } {
     const halt = phpTruthy(pget(params, 'halt') ?? null);
     const cmdValue = pget(params, 'cmd');
     const commands: Array<[string, string]> = [];
@@ -1474,12 +1662,21 @@ export class PortalSimulator {
     } else if (Array.isArray(cmdValue)) {
       cmdValue.forEach((value, index) => commands.push([toStr(index), scalarString(value) ?? '']));
     }
+    // rest_provider.php batch(): every answer key goes to $arResult[key][cmd] — result, time,
+    // total, next, and error for a failed command.
     const result: Map<string, unknown> = new Map();
     const resultError: Map<string, unknown> = new Map();
     const resultTotal: Map<string, unknown> = new Map();
     const resultNext: Map<string, unknown> = new Map();
     const resultTime: Map<string, unknown> = new Map();
-    const sections = { result, result_error: resultError, result_total: resultTotal, result_next: resultNext, result_time: resultTime };
+    const sections: BatchSections = new Map([
+      ['result', result],
+      ['time', resultTime],
+      ['total', resultTotal],
+      ['next', resultNext],
+      ['error', resultError],
+    ]);
+    let simulatedSeconds = 0;
 
     let index = 0;
     for (const [key, command] of commands) {
@@ -1506,6 +1703,7 @@ export class PortalSimulator {
         }
       }
       if (outcome.ok) {
+        simulatedSeconds += this.methodCost.get(method) ?? 0;
         result.set(key, outcome.result);
         if (outcome.total !== undefined) resultTotal.set(key, outcome.total);
         if (outcome.next !== undefined) resultNext.set(key, outcome.next);
@@ -1519,25 +1717,38 @@ export class PortalSimulator {
     }
     // PHP's json_encode: empty sections are [], keys 0..n-1 make a list.
     return {
-      result: pToJson(new Map([...result].map(([k, v]) => [k, pToJson(v)]))),
-      result_error: pToJson(resultError),
-      result_total: pToJson(resultTotal),
-      result_next: pToJson(resultNext),
-      result_time: pToJson(resultTime),
+      simulatedSeconds,
+      result: {
+        result: pToJson(new Map([...result].map(([k, v]) => [k, pToJson(v)]))),
+        result_error: pToJson(resultError),
+        result_total: pToJson(resultTotal),
+        result_next: pToJson(resultNext),
+        result_time: pToJson(resultTime),
+      },
     };
   }
 
-  /** batch.md: `$result[cmd_key][field]…` in a sub-request's parameters takes data from earlier ones. */
-  private substituteReferences(params: PMap, sections: Record<string, Map<string, unknown>>): void {
-    const pattern = /\$(result|result_error|result_total|result_next|result_time)((?:\[[^\]]*\])+)/g;
-    const lookup = (section: string, path: string): unknown => {
-      const keys = [...path.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
-      let node: unknown = sections[section]?.get(keys[0]);
-      for (const key of keys.slice(1)) {
-        if (node instanceof Map) node = node.get(key);
-        else if (Array.isArray(node)) node = node[toNum(key)];
-        else if (node && typeof node === 'object') node = (node as Record<string, unknown>)[key];
-        else return undefined;
+  /**
+   * batch.md: `$result[cmd_key][field]…` in a sub-request's parameters takes data from an
+   * earlier command. Played as rest/classes/general/rest_util.php processBatchElement() does
+   * it: the names are the sections that exist so far (`$result`, `$time`, `$total`, `$next`,
+   * `$error`; none before the first command has answered, so the text stays as it is); the
+   * path is followed while each key is set, and **stops at the deepest node that exists** —
+   * `$result[u1][49][ID]` after a page of 20 rows yields that whole page, after an empty page
+   * the empty list, and after a failed command the whole result section. A parameter that is
+   * exactly one reference takes that node, whatever it is; a reference inside longer text is
+   * replaced only by a string or number.
+   */
+  private substituteReferences(params: PMap, sections: BatchSections): void {
+    const names = [...sections].filter(([, section]) => section.size > 0).map(([name]) => name);
+    if (!names.length) return;
+    const pattern = new RegExp(`\\$(${names.join('|')})([^\\s]*)`, 'gi');
+    const lookup = (name: string, path: string): unknown => {
+      let node: unknown = sections.get(name.toLowerCase());
+      for (const [, key] of path.matchAll(/\[([^\]]+)\]/g)) {
+        const next = phpIndex(node, key);
+        if (next === undefined || next === null) break; // isset() failed: keep the node reached
+        node = next;
       }
       return node;
     };
@@ -1547,20 +1758,20 @@ export class PortalSimulator {
           visit(value);
           continue;
         }
-        if (typeof value !== 'string' || !value.includes('$result')) continue;
-        const whole = /^\$(result|result_error|result_total|result_next|result_time)((?:\[[^\]]*\])+)$/.exec(value);
-        if (whole) {
-          const found = lookup(whole[1], whole[2]);
-          map.set(key, found === undefined || found === null ? '' : typeof found === 'object' ? jsonToP(found) : toStr(found));
-          continue;
+        if (typeof value !== 'string' || !value.includes('$')) continue;
+        let text = value;
+        let whole = false;
+        for (const match of value.matchAll(pattern)) {
+          if (!/\[[^\]]+\]/.test(match[2])) continue;
+          const found = lookup(match[1], match[2]);
+          if (match[0] === value) {
+            map.set(key, jsonToP(found));
+            whole = true;
+            break;
+          }
+          if (typeof found === 'number' || typeof found === 'string') text = text.split(match[0]).join(toStr(found));
         }
-        map.set(
-          key,
-          value.replace(pattern, (_, section: string, path: string) => {
-            const found = lookup(section, path);
-            return found === undefined || found === null || typeof found === 'object' ? '' : toStr(found);
-          }),
-        );
+        if (!whole) map.set(key, text);
       }
     };
     visit(params);
@@ -1586,6 +1797,7 @@ export class PortalSimulator {
   /** A user as the caller may see it: scope version (user-scope.md), select, legacy ACTIVE. */
   private projectUser(user: Bitrix24User, scopes: string[], select: string[] | null): Record<string, unknown> {
     const level = this.userScopeLevel(scopes);
+    if (this.oldBox) return this.projectOldBoxUser(user, level, select);
     if (level === 'full' && !select && !this.options.legacyActiveYN) return user;
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(user)) {
@@ -1596,12 +1808,36 @@ export class PortalSimulator {
     return out;
   }
 
+  /**
+   * An old on-premise box: rest/lib/api/user.php keeps the shape older versions sent in the
+   * deprecated prepareUserData() — every selected column as the database holds it, so empty
+   * ones arrive as null — and ACTIVE through prepareUserValue() as "Y"/"N"; USER_TYPE is
+   * only appended by newer versions (getDefaultAllowedUserFields), so it is missing.
+   */
+  private projectOldBoxUser(user: Bitrix24User, level: 'full' | 'basic' | 'brief' | null, select: string[] | null): Record<string, unknown> {
+    const out: Record<string, unknown> = { ID: user.ID };
+    for (const field of this.userFieldList(level)) {
+      if (field === 'ID' || (select && !select.some((s) => s === '*' || s === field || (s === 'UF_*' && field.startsWith('UF_'))))) continue;
+      const value = user[field];
+      if (field === 'ACTIVE') out[field] = this.isActive(user) ? 'Y' : 'N';
+      else if (value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0)) out[field] = null;
+      else if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) out[field] = null;
+      else out[field] = value;
+    }
+    return out;
+  }
+
+  /** The fields of a scope version (user-scope.md); an old box has no USER_TYPE. */
+  private userFieldList(level: 'full' | 'basic' | 'brief' | null): string[] {
+    const fields = level === 'full' ? FIELDS_FULL : level === 'basic' ? FIELDS_BASIC : FIELDS_BRIEF;
+    return [...fields].filter((field) => !(this.oldBox && field === 'USER_TYPE'));
+  }
+
   private userFields(auth: AuthContext): MethodOk {
     const level = this.userScopeLevel(auth.scopes);
-    const fields = level === 'full' ? FIELDS_FULL : level === 'basic' ? FIELDS_BASIC : FIELDS_BRIEF;
     // user-fields.md: field code → title (codes without a title repeat the code).
     const result: Record<string, string> = {};
-    for (const field of fields) result[field] = USER_FIELD_TITLES[field] ?? field;
+    for (const field of this.userFieldList(level)) result[field] = USER_FIELD_TITLES[field] ?? field;
     return { result };
   }
 
@@ -1617,6 +1853,7 @@ export class PortalSimulator {
     const filterParam = pget(params, 'FILTER');
     if (filterParam instanceof Map) filterSource = filterParam;
     const conditions: Array<{ op: string; field: string; values: PV[] }> = [];
+    let plainIdFilter = false;
     const source = filterSource ?? params;
     for (const [rawKey, value] of source) {
       if (!filterSource && USER_GET_RESERVED.has(rawKey.toUpperCase())) continue;
@@ -1625,15 +1862,17 @@ export class PortalSimulator {
       if (!field) continue;
       // user-scope.md: a field the scope version does not allow is skipped in filters.
       if (!this.fieldAllowed(field, level) && field !== 'NAME_SEARCH') continue;
-      const values = value instanceof Map ? [...value.values()] : Array.isArray(value) ? value : [value];
+      let values = value instanceof Map ? [...value.values()] : Array.isArray(value) ? value : [value];
+      if (field === 'ID' && ['>', '>=', '<', '<='].includes(op)) values = [toStr(idBound(value))];
       if (values.length === 1 && (values[0] === '' || values[0] === null) && field !== 'ACTIVE') continue;
+      if (field === 'ID' && op === '') plainIdFilter = true;
       conditions.push({ op: op || '=', field, values });
     }
     const sortField = (scalarString(pget(params, 'SORT')) ?? 'ID').toUpperCase();
     const descending = (scalarString(pget(params, 'ORDER')) ?? 'ASC').toUpperCase() === 'DESC';
     const select = this.parseSelect(pget(params, 'SELECT'));
-    // ADMIN_MODE ("to get data about any users") changes nothing here: the simulated caller
-    // already sees every user user.get may return (README, "Where the docs are silent").
+    const visibility = this.visibilityFor(auth, phpTruthy(pget(params, 'ADMIN_MODE') ?? null), plainIdFilter);
+    if (visibility) conditions.push(visibility);
 
     const idRange: Array<{ op: string; value: number }> = [];
     const others = conditions.filter((c) => {
@@ -1689,14 +1928,45 @@ export class PortalSimulator {
     const start = startRaw === undefined || startRaw === '' ? 0 : Math.trunc(toNum(startRaw)) || 0;
     const size = this.options.pageSize;
     if (start === -1) {
+      // huge-data.md, rest/lib/api/user.php: no COUNT; a non-empty page still carries
+      // `total: 0` (setNavData with count 0), an empty one no total at all.
       const page = base.slice(from, Math.min(to, from + size)).map((u) => this.projectUser(u, auth.scopes, select));
-      return { result: page };
+      return page.length ? { result: page, total: 0 } : { result: page };
     }
+    this.countList('user.get');
     const offset = Math.max(0, start);
     const page = base.slice(from + offset, Math.min(to, from + offset + size)).map((u) => this.projectUser(u, auth.scopes, select));
     const outcome: MethodOk = { result: page, total: count };
     if (offset + size < count) outcome.next = offset + size;
     return outcome;
+  }
+
+  /**
+   * rest/lib/api/user.php userGet(): ADMIN_MODE counts only when the caller is a portal
+   * administrator (the socialnetwork module's admin list). Otherwise, with the extranet
+   * module installed, an intranet caller sees only users who have a department or share one
+   * of its workgroups — in queries by ID too, unless the caller is an administrator — and an
+   * extranet caller sees only its workgroups' users and itself. Returns the condition to add,
+   * or null when the caller sees everyone.
+   */
+  private visibilityFor(auth: AuthContext, adminModeAsked: boolean, plainIdFilter: boolean): { op: string; field: string; values: PV[] } | null {
+    const isAdmin = this.admins.has(auth.userId);
+    if ((isAdmin && adminModeAsked) || this.options.extranet === false) return null;
+    const caller = this.findUser(auth.userId);
+    if (caller && toStr(caller.USER_TYPE ?? '').toLowerCase() === 'extranet') return { op: '=', field: VISIBLE_TO, values: [auth.userId, 'extranet'] };
+    if (plainIdFilter && isAdmin) return null;
+    return { op: '=', field: VISIBLE_TO, values: [auth.userId, 'intranet'] };
+  }
+
+  /** Users who share a workgroup with `userId` (CExtranet::getMyGroupsUsersSimple). */
+  private workgroupMates(userId: number): Set<number> {
+    const mates = new Set<number>();
+    for (const group of this.workgroups) if (group.includes(userId)) for (const id of group) mates.add(id);
+    return mates;
+  }
+
+  private countList(method: string): void {
+    this.statsData.countedListCalls[method] = (this.statsData.countedListCalls[method] ?? 0) + 1;
   }
 
   private parseSelect(value: PV | undefined): string[] | null {
@@ -1736,6 +2006,13 @@ export class PortalSimulator {
     const negate = op.startsWith('!');
     const baseOp = negate ? op.slice(1) || '=' : op;
 
+    if (field === VISIBLE_TO) {
+      const callerId = toNum(condition.values[0]);
+      const mates = this.workgroupMates(callerId);
+      // '!UF_DEPARTMENT' => false: the user has a department.
+      if (condition.values[1] === 'extranet') return (user) => toNum(user.ID) === callerId || mates.has(toNum(user.ID));
+      return (user) => hasDepartment(user) || mates.has(toNum(user.ID));
+    }
     if (field === 'NAME_SEARCH') {
       const needle = (wanted[0] ?? '').toLowerCase();
       return (user) => [user.NAME, user.LAST_NAME, user.SECOND_NAME, user.EMAIL, user.WORK_POSITION].some((v) => typeof v === 'string' && v.toLowerCase().includes(needle)) !== negate;
@@ -1841,6 +2118,7 @@ export class PortalSimulator {
       });
       if (descending) list.reverse();
     }
+    this.countList('department.get');
     const startRaw = scalarString(pget(params, 'START'));
     const start = Math.max(0, Math.trunc(toNum(startRaw ?? 0)) || 0);
     const size = this.options.pageSize;

@@ -23,7 +23,7 @@ describe('PortalSimulator REST methods', () => {
       let start: number | undefined = 0;
       let pages = 0;
       while (start !== undefined) {
-        const answer = await callApp(sim, token, 'user.get', { start });
+        const answer = await callApp(sim, token, 'user.get', { start, ADMIN_MODE: true });
         expect(answer.status).toBe(200);
         expect(answer.body.total).toBe(237);
         const page = answer.body.result as Users;
@@ -53,34 +53,34 @@ describe('PortalSimulator REST methods', () => {
     it('never returns bots or partners (their IDs fill gaps in the sequence)', async () => {
       const hiddenIds = sim.hiddenUsers.map((u) => u.ID);
       expect(hiddenIds.length).toBeGreaterThan(0);
-      const answer = await callApp(sim, token, 'user.get', { FILTER: { ID: hiddenIds } });
+      const answer = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { ID: hiddenIds } });
       expect(answer.body.result).toEqual([]);
       expect(answer.body.total).toBe(0);
     });
 
     it('filters with >ID, ID arrays, ACTIVE, USER_TYPE, UF_DEPARTMENT and EMAIL', async () => {
       const all = sim.users;
-      const over = await callApp(sim, token, 'user.get', { FILTER: { '>ID': 200 } });
+      const over = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { '>ID': 200 } });
       expect(over.body.total).toBe(all.filter((u) => Number(u.ID) > 200).length);
       expect((over.body.result as Users).every((u) => Number(u.ID) > 200)).toBe(true);
 
-      const some = await callApp(sim, token, 'user.get', { FILTER: { ID: ['3', '5', 9999] } });
+      const some = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { ID: ['3', '5', 9999] } });
       expect((some.body.result as Users).map((u) => u.ID)).toEqual(all.filter((u) => ['3', '5'].includes(String(u.ID))).map((u) => u.ID));
 
-      const active = await callApp(sim, token, 'user.get', { FILTER: { ACTIVE: true } });
+      const active = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { ACTIVE: true } });
       expect(active.body.total).toBe(all.filter((u) => u.ACTIVE === true).length);
       expect(active.body.total).toBeLessThan(237);
 
-      const extranet = await callApp(sim, token, 'user.get', { FILTER: { USER_TYPE: 'extranet' } });
+      const extranet = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { USER_TYPE: 'extranet' } });
       expect(extranet.body.total).toBe(all.filter((u) => u.USER_TYPE === 'extranet').length);
 
       const dept = sim.departments[1];
-      const inDept = await callApp(sim, token, 'user.get', { FILTER: { UF_DEPARTMENT: Number(dept.ID) } });
+      const inDept = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { UF_DEPARTMENT: Number(dept.ID) } });
       const expected = all.filter((u) => Array.isArray(u.UF_DEPARTMENT) && u.UF_DEPARTMENT.map(Number).includes(Number(dept.ID)));
       expect(inDept.body.total).toBe(expected.length);
 
       const someone = all.find((u) => typeof u.EMAIL === 'string' && /^[a-z.]+@romashka\.ru$/.test(u.EMAIL)) as Bitrix24User;
-      const byEmail = await callApp(sim, token, 'user.get', { FILTER: { EMAIL: String(someone.EMAIL).toUpperCase() } });
+      const byEmail = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { EMAIL: String(someone.EMAIL).toUpperCase() } });
       expect((byEmail.body.result as Users).map((u) => u.ID)).toContain(someone.ID);
     });
 
@@ -90,26 +90,27 @@ describe('PortalSimulator REST methods', () => {
     });
 
     it('parses PHP bracket keys from GET query strings and form bodies', async () => {
-      const query = await getJson(`${sim.clientEndpoint}user.get.json?auth=${token}&FILTER%5B%3EID%5D=230&FILTER%5BID%5D%5B%5D=231&FILTER%5BID%5D%5B%5D=235`);
+      const query = await getJson(`${sim.clientEndpoint}user.get.json?auth=${token}&ADMIN_MODE=1&FILTER%5B%3EID%5D=230&FILTER%5BID%5D%5B%5D=231&FILTER%5BID%5D%5B%5D=235`);
       expect(query.status).toBe(200);
       const expectIds = sim.users.filter((u) => ['231', '235'].includes(String(u.ID))).map((u) => u.ID);
       expect((query.body.result as Users).map((u) => u.ID)).toEqual(expectIds);
-      const form = await postForm(`${sim.clientEndpoint}user.get`, `auth=${token}&filter[>ID]=230&start=0`);
+      const form = await postForm(`${sim.clientEndpoint}user.get`, `auth=${token}&ADMIN_MODE=1&filter[>ID]=230&start=0`);
       expect(form.body.total).toBe(sim.users.filter((u) => Number(u.ID) > 230).length);
     });
 
     it('sorts by ID descending and skips the count with start=-1', async () => {
-      const desc = await callApp(sim, token, 'user.get', { sort: 'ID', order: 'DESC' });
+      const desc = await callApp(sim, token, 'user.get', { sort: 'ID', order: 'DESC', ADMIN_MODE: true });
       const ids = (desc.body.result as Users).map((u) => Number(u.ID));
       expect(ids[0]).toBe(Number(sim.users[sim.users.length - 1].ID));
       expect([...ids].sort((a, b) => b - a)).toEqual(ids);
-      const descRange = await callApp(sim, token, 'user.get', { order: 'DESC', FILTER: { '>ID': 200, '<=ID': 230 } });
+      const descRange = await callApp(sim, token, 'user.get', { order: 'DESC', ADMIN_MODE: true, FILTER: { '>ID': 200, '<=ID': 230 } });
       const rangeIds = (descRange.body.result as Users).map((u) => Number(u.ID));
       const expectedRange = sim.users.map((u) => Number(u.ID)).filter((id) => id > 200 && id <= 230).reverse();
       expect(rangeIds).toEqual(expectedRange);
       expect(descRange.body.total).toBe(expectedRange.length);
-      const fast = await callApp(sim, token, 'user.get', { start: -1, FILTER: { '>ID': 100 } });
-      expect(fast.body.total).toBeUndefined();
+      const fast = await callApp(sim, token, 'user.get', { start: -1, ADMIN_MODE: true, FILTER: { '>ID': 100 } });
+      // huge-data.md's example answer and user.php's setNavData: no count, `total: 0`.
+      expect(fast.body.total).toBe(0);
       expect(fast.body.next).toBeUndefined();
       expect((fast.body.result as Users).length).toBe(50);
       expect(Number((fast.body.result as Users)[0].ID)).toBeGreaterThan(100);
@@ -130,6 +131,79 @@ describe('PortalSimulator REST methods', () => {
       }
       const selected = await callApp(sim, full.access_token, 'user.get', { select: ['NAME', 'EMAIL'] });
       expect(Object.keys((selected.body.result as Users)[0]).sort()).toEqual(['EMAIL', 'ID', 'NAME']);
+    });
+  });
+
+  describe('user.get for a caller without administrator rights (rest/lib/api/user.php userGet)', () => {
+    let portal: PortalSimulator;
+    const staff = (id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User => ({ ID: String(id), ACTIVE: true, NAME: `N${id}`, LAST_NAME: `L${id}`, UF_DEPARTMENT: [1], USER_TYPE: 'employee', ...fields });
+    const ids = (answer: { body: Record<string, unknown> }) => (answer.body.result as Users).map((u) => Number(u.ID));
+
+    beforeAll(async () => {
+      // 1 admin; 2, 3 employees; 4 an employee without a department; 5, 6 extranet guests (6 shares a workgroup with 2).
+      portal = await PortalSimulator.start({
+        rateLimit: false,
+        people: [staff(1), staff(2), staff(3), staff(4, { UF_DEPARTMENT: [] }), staff(5, { USER_TYPE: 'extranet', UF_DEPARTMENT: false }), staff(6, { USER_TYPE: 'extranet' })].map((u) =>
+          u.ID === '6' ? { ...u, UF_DEPARTMENT: undefined } : u,
+        ),
+      });
+      portal.addWorkgroup([2, 6]);
+    });
+    afterAll(async () => {
+      await portal.stop();
+    });
+
+    it('an administrator with ADMIN_MODE sees everyone; without it, not the users without a department', async () => {
+      const admin = portal.issueTokens(1).access_token;
+      expect(ids(await callApp(portal, admin, 'user.get', { ADMIN_MODE: true }))).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(ids(await callApp(portal, admin, 'user.get', {}))).toEqual([1, 2, 3]);
+      // ...but an administrator's query by ID is not filtered ("!isset($filter['ID']) || !IsCurrentUserModuleAdmin").
+      expect(ids(await callApp(portal, admin, 'user.get', { FILTER: { ID: [4, 5] } }))).toEqual([4, 5]);
+    });
+
+    it('for anyone else ADMIN_MODE does nothing: users without a department are hidden, also by ID, unless they share a workgroup', async () => {
+      const employee = portal.issueTokens(2).access_token;
+      const all = await callApp(portal, employee, 'user.get', { ADMIN_MODE: true });
+      expect(ids(all)).toEqual([1, 2, 3, 6]);
+      expect(all.body.total).toBe(4);
+      expect(ids(await callApp(portal, employee, 'user.get', { ADMIN_MODE: true, FILTER: { ID: [4, 5, 6] } }))).toEqual([6]);
+      const other = portal.issueTokens(3).access_token;
+      expect(ids(await callApp(portal, other, 'user.get', { ADMIN_MODE: 'Y' }))).toEqual([1, 2, 3]);
+      const hook = portal.createWebhook({ userId: 3 });
+      expect(ids(await postJson(hook, 'user.get', { ADMIN_MODE: true, FILTER: { ID: 4 } }))).toEqual([]);
+    });
+
+    it('an extranet caller sees only its workgroups and itself', async () => {
+      const guest = portal.issueTokens(6).access_token;
+      expect(ids(await callApp(portal, guest, 'user.get', { ADMIN_MODE: true }))).toEqual([2, 6]);
+      expect(ids(await callApp(portal, guest, 'user.get', { FILTER: { ID: [1, 2] } }))).toEqual([2]);
+    });
+
+    it('without the extranet module nothing is hidden', async () => {
+      const plain = await PortalSimulator.start({ rateLimit: false, extranet: false, people: [staff(1), staff(2, { UF_DEPARTMENT: [] })] });
+      try {
+        expect(ids(await callApp(plain, plain.issueTokens(2).access_token, 'user.get', {}))).toEqual([1, 2]);
+      } finally {
+        await plain.stop();
+      }
+    });
+  });
+
+  describe('old on-premise boxes (oldBox)', () => {
+    it('send every column with null for empty ones, ACTIVE as Y/N and no USER_TYPE', async () => {
+      const box = await PortalSimulator.start({ rateLimit: false, oldBox: true, people: [{ ID: '1', ACTIVE: true, NAME: 'A', LAST_NAME: 'B', EMAIL: 'a@b.ru', UF_DEPARTMENT: [1], USER_TYPE: 'employee' }, { ID: '2', ACTIVE: false, NAME: 'G', LAST_NAME: '', UF_DEPARTMENT: [], USER_TYPE: 'extranet' }] });
+      try {
+        const t = box.issueTokens().access_token;
+        const [admin, guest] = (await callApp(box, t, 'user.get', { ADMIN_MODE: true })).body.result as Array<Record<string, unknown>>;
+        expect(admin).toMatchObject({ ID: '1', ACTIVE: 'Y', EMAIL: 'a@b.ru', UF_DEPARTMENT: [1], WORK_PHONE: null, PERSONAL_MOBILE: null });
+        expect(guest).toMatchObject({ ID: '2', ACTIVE: 'N', LAST_NAME: null, EMAIL: null, UF_DEPARTMENT: null });
+        expect('USER_TYPE' in admin || 'USER_TYPE' in guest).toBe(false);
+        const selected = (await callApp(box, t, 'user.get', { ADMIN_MODE: true, select: ['ID', 'EMAIL', 'USER_TYPE'] })).body.result as Array<Record<string, unknown>>;
+        expect(selected[1]).toEqual({ ID: '2', EMAIL: null });
+        expect(Object.keys((await callApp(box, t, 'user.fields')).body.result as object)).not.toContain('USER_TYPE');
+      } finally {
+        await box.stop();
+      }
     });
   });
 
@@ -214,13 +288,13 @@ describe('PortalSimulator REST methods', () => {
 
     it('reflects data mutations immediately', async () => {
       const added = sim.addUser({ NAME: 'Новенький', LAST_NAME: 'Тестов' });
-      const found = await callApp(sim, token, 'user.get', { FILTER: { ID: added.ID } });
+      const found = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { ID: added.ID } });
       expect((found.body.result as Users)[0]).toMatchObject({ NAME: 'Новенький', ACTIVE: true });
       sim.dismissUser(added.ID);
-      const dismissed = await callApp(sim, token, 'user.get', { FILTER: { ID: added.ID } });
+      const dismissed = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { ID: added.ID } });
       expect((dismissed.body.result as Users)[0].ACTIVE).toBe(false);
       sim.deleteUser(added.ID);
-      const gone = await callApp(sim, token, 'user.get', { FILTER: { ID: added.ID } });
+      const gone = await callApp(sim, token, 'user.get', { ADMIN_MODE: true, FILTER: { ID: added.ID } });
       expect(gone.body.result).toEqual([]);
     });
   });
