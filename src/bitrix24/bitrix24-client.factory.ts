@@ -3,9 +3,10 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { Bitrix24Token } from './bitrix24-token';
-import { Bitrix24Client, Bitrix24Session } from './client/bitrix24-client';
+import { Bitrix24Client, Bitrix24ClientOptions, Bitrix24Session, CLOUD_OPERATING_LIMIT_SECONDS, ON_PREMISE_OPERATING_LIMIT_SECONDS } from './client/bitrix24-client';
 import { Bitrix24Error } from './client/bitrix24-error';
 import { LeakyBucketRegistry } from './client/leaky-bucket';
+import { MethodTimingsRegistry } from './client/method-timings';
 import { UrlPolicy } from './client/url-policy';
 import { Bitrix24TokenService } from './bitrix24-token.service';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
@@ -17,12 +18,13 @@ export type ClientTarget =
 
 /**
  * Builds the REST client for a connection (or for a webhook/token being verified
- * before anything is stored). One leaky bucket per portal is shared by all clients in
- * this process.
+ * before anything is stored). One leaky bucket and one record of method timings per
+ * portal are shared by all clients in this process.
  */
 @Injectable()
 export class Bitrix24ClientFactory {
   private readonly buckets = new LeakyBucketRegistry();
+  private readonly timings = new MethodTimingsRegistry();
   /** Counts HTTP requests sent to Bitrix24 (benchmarks and diagnostics). */
   httpRequests = 0;
 
@@ -37,10 +39,17 @@ export class Bitrix24ClientFactory {
     return { allowInsecure: this.config.bitrix24.allowInsecure, production: this.config.env === 'production' };
   }
 
-  async forConnection(connectionId: string): Promise<Bitrix24Client> {
+  /**
+   * The client of a stored connection. A sync run passes its deadline: until then the
+   * client waits out rate limits, operating-time blocks and 503 storms.
+   */
+  async forConnection(connectionId: string, options: { deadlineAt?: number } = {}): Promise<Bitrix24Client> {
     const row = await this.connections.findById(connectionId);
     if (!row) throw new Bitrix24Error('auth_revoked', 'CONNECTION_NOT_FOUND', 'The connection no longer exists');
-    return this.build(this.connectionSession(row), row.memberId, row.rateLimitPerSecond, row.rateLimitBurst);
+    return this.build(this.connectionSession(row), row.memberId, row.rateLimitPerSecond, row.rateLimitBurst, {
+      deadlineAt: options.deadlineAt,
+      operatingLimitSeconds: row.edition === 'on_premise' ? ON_PREMISE_OPERATING_LIMIT_SECONDS : CLOUD_OPERATING_LIMIT_SECONDS,
+    });
   }
 
   forWebhook(webhookUrl: string, portalKey: string): Bitrix24Client {
@@ -52,12 +61,15 @@ export class Bitrix24ClientFactory {
     return this.build(staticSession(token.clientEndpoint, token.accessToken), token.portalKey, 2, 50);
   }
 
-  private build(session: Bitrix24Session, portalKey: string, perSecond: number, burst: number): Bitrix24Client {
+  private build(session: Bitrix24Session, portalKey: string, perSecond: number, burst: number, extra: Pick<Bitrix24ClientOptions, 'deadlineAt' | 'operatingLimitSeconds'> = {}): Bitrix24Client {
     return new Bitrix24Client(session, {
       policy: this.policy,
       bucket: this.buckets.for(portalKey, perSecond, burst),
+      timings: this.timings.for(portalKey),
       timeoutMs: this.config.bitrix24.requestTimeoutMs,
       retryBaseMs: this.config.bitrix24.retryBaseMs,
+      requestBudgetSeconds: this.config.bitrix24.requestBudgetSeconds,
+      ...extra,
       onHttpRequest: () => {
         this.httpRequests++;
       },

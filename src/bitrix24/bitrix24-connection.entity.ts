@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type ConnectionState = 'active' | 'reauth_required' | 'uninstalled' | 'disconnected';
+export type ConnectionState = 'active' | 'reauth_required' | 'insufficient_rights' | 'uninstalled' | 'disconnected';
 export type ConnectionEdition = 'cloud' | 'on_premise';
 export type ConnectionAuthType = 'oauth' | 'webhook';
 

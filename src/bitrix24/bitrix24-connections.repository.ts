@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { NOT_ADMIN } from './admin-rights';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { queryRows } from '../database/query-rows';
 
@@ -148,6 +149,21 @@ export class Bitrix24ConnectionsRepository {
       `UPDATE bitrix24_connection SET events_bound_at = CASE WHEN $2::text IS NULL THEN now() ELSE events_bound_at END, events_error = $2, updated_at = now() WHERE id = $1`,
       [id, error],
     );
+  }
+
+  /**
+   * The connection's Bitrix24 user is not a portal administrator (admin-rights.ts): it stops
+   * being polled until an administrator connects again. Compare-and-set from active.
+   */
+  async markInsufficientRights(id: string, message: string): Promise<boolean> {
+    const rows: unknown[] = await queryRows(this.db, `UPDATE bitrix24_connection
+          SET state = 'insufficient_rights', state_reason = '${NOT_ADMIN}', state_changed_at = now(),
+              last_error_code = '${NOT_ADMIN}', last_error_message = $2, last_error_at = now(), updated_at = now()
+        WHERE id = $1 AND state = 'active'
+        RETURNING id`,
+      [id, message.slice(0, 1000)],
+    );
+    return rows.length > 0;
   }
 
   /** ONAPPUNINSTALL: every connection of the portal stops; tokens are wiped; employees stay. */

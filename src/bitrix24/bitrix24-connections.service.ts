@@ -6,7 +6,8 @@ import { nextDueAt, parseDailyTimes, SyncSchedule } from '../sync/rules';
 import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
-import { Bitrix24Error } from './client/bitrix24-error';
+import { insufficientRightsMessage } from './admin-rights';
+import { Bitrix24Error, type Bitrix24ErrorKind } from './client/bitrix24-error';
 import { assertPublicHost, assertSafeUrl } from './client/url-policy';
 import { toConnectionDto } from './connection.mapper';
 import { ConnectionDto, CreateWebhookConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
@@ -81,11 +82,20 @@ export class Bitrix24ConnectionsService {
         grantedScopes: granted,
       });
     }
+    let administrator: boolean;
     try {
-      await client.call('user.get', { FILTER: { ID: webhook.userId }, ADMIN_MODE: true });
-      await client.call('department.get', { start: 0 });
+      administrator = await client.isAdministrator();
+      if (administrator) {
+        await client.call('user.get', { FILTER: { ID: webhook.userId }, ADMIN_MODE: true, start: -1 });
+        await client.call('department.get', { start: 0 });
+      }
     } catch (error) {
       throw this.webhookProblem(error);
+    }
+    // admin-rights.ts: a webhook of a user who is not an administrator would read only part of
+    // the portal. Refused, and nothing is stored: the owner needs a different webhook anyway.
+    if (!administrator) {
+      throw new DomainException('unprocessable', 'webhook_user_not_admin', insufficientRightsMessage('webhook', webhook.userId), { bitrix24UserId: webhook.userId });
     }
     const existing = await this.connections.findByMemberId(portalKey);
     const id = await this.connections.upsertWebhook(accountId, portalKey, webhook.domain, this.cipher.seal(webhook.baseUrl), granted.join(','), input.edition ?? 'on_premise', webhook.userId);
@@ -137,17 +147,21 @@ export class Bitrix24ConnectionsService {
   private webhookProblem(error: unknown): DomainException {
     if (error instanceof DomainException) return error;
     if (error instanceof Bitrix24Error) {
-      const byKind: Record<string, [string, string]> = {
-        auth_revoked: ['webhook_rejected', 'Bitrix24 does not accept this webhook (wrong user id or secret, or it was deleted)'],
-        insufficient_scope: ['webhook_scope_insufficient', 'The webhook lacks a permission the import needs (user, department)'],
-        payment_required: ['portal_plan_without_rest', 'The portal’s plan does not include the REST API'],
-        portal_gone: ['portal_gone', 'The portal is closed or deleted'],
-        rate_limited: ['portal_rate_limited', 'The portal is throttling requests; try again in a minute'],
-        transient: ['portal_unreachable', 'The portal did not answer; check the address and that it is reachable from this service'],
-        invalid_request: ['webhook_rejected', 'The portal did not accept the request'],
+      const byKind: Partial<Record<Bitrix24ErrorKind, string>> = {
+        auth_revoked: 'webhook_rejected',
+        insufficient_scope: 'webhook_scope_insufficient',
+        access_denied: 'portal_access_denied',
+        payment_required: 'portal_plan_without_rest',
+        https_required: 'portal_https_required',
+        portal_gone: 'portal_gone',
+        rate_limited: 'portal_rate_limited',
+        overload_blocked: 'portal_blocked',
+        transient: 'portal_unreachable',
       };
-      const [code, message] = byKind[error.kind] ?? byKind.invalid_request;
-      return new DomainException('unprocessable', code, message, { bitrix24Error: error.code });
+      // The message is the error class's owner text with Bitrix24's own words (bitrix24-error.ts).
+      const unreachable = error.kind === 'transient' && error.status === 0;
+      const message = unreachable ? 'The portal did not answer; check the address and that it is reachable from this service' : error.message;
+      return new DomainException('unprocessable', byKind[error.kind] ?? 'webhook_rejected', message, { bitrix24Error: error.code });
     }
     return new DomainException('unprocessable', 'portal_unreachable', 'The portal did not answer');
   }

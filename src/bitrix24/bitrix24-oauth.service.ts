@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { DomainException } from '../common/errors/domain.exception';
+import { insufficientRightsMessage } from './admin-rights';
 import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
 import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
@@ -119,9 +120,28 @@ export class Bitrix24OAuthService {
       throw new DomainException('conflict', 'portal_connected_elsewhere', 'This Bitrix24 portal is already connected to another account.');
     }
     this.logger.log({ msg: 'portal connected through OAuth', connectionId: id, domain });
+    if (!(await this.connectedByAdministrator(id, tokens.user_id ? Number(tokens.user_id) : null))) return id;
     await this.bindEvents(id);
     await this.sink.connectionReady(id);
     return id;
+  }
+
+  /**
+   * user.admin with the token just received (admin-rights.ts). Not an administrator: the
+   * connection becomes insufficient_rights, with no events bound and no run queued. When
+   * Bitrix24 does not answer, the connection stays active: the first run checks again.
+   */
+  private async connectedByAdministrator(connectionId: string, bitrix24UserId: number | null): Promise<boolean> {
+    try {
+      const client = await this.clients.forConnection(connectionId);
+      if (await client.isAdministrator()) return true;
+    } catch (error) {
+      this.logger.warn({ msg: 'user.admin failed at connect; the first run checks again', connectionId, error: (error as Error).message });
+      return true;
+    }
+    await this.connections.markInsufficientRights(connectionId, insufficientRightsMessage('oauth', bitrix24UserId));
+    this.logger.warn({ msg: 'portal connected by a user who is not a Bitrix24 administrator; not synchronized', connectionId, bitrix24UserId });
+    return false;
   }
 
   /** Binds our event handler; a failure is recorded on the connection, not fatal. */

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config';
+import { insufficientRightsMessage } from './admin-rights';
 import type { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import type { ConnectionDto } from './dto/connection.dto';
 
@@ -12,6 +13,7 @@ export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig
     edition: row.edition,
     state: row.state,
     stateReason: row.stateReason,
+    stateMessage: stateMessage(row),
     stateChangedAt: row.stateChangedAt.toISOString(),
     scope: row.scope,
     appStatus: row.appStatus,
@@ -38,6 +40,14 @@ export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig
     },
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** Why a connection is not polled, in the owner's words (null while it is active). */
+function stateMessage(row: Bitrix24ConnectionEntity): string | null {
+  if (row.state === 'active') return null;
+  if (row.state === 'insufficient_rights') return insufficientRightsMessage(row.authType, row.bitrix24UserId);
+  if (row.state === 'reauth_required') return row.lastErrorMessage ?? 'Bitrix24 no longer accepts this connection. Connect the portal again';
+  return null;
 }
 
 /** Where the portal lives (scheme included), for links and for starting OAuth again. */

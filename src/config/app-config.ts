@@ -25,6 +25,8 @@ export interface AppConfig {
     allowInsecure: boolean;
     requestTimeoutMs: number;
     retryBaseMs: number;
+    /** Estimated processing seconds one request may carry (limits.md: a request must end within 60 s). */
+    requestBudgetSeconds: number;
   };
   sync: {
     intervalMinutes: number;
@@ -34,6 +36,8 @@ export interface AppConfig {
     removalGuardPercent: number;
     runItemsRetentionDays: number;
     shutdownGraceSeconds: number;
+    /** How long a full run may wait out rate limits, operating-time blocks and 503 storms. */
+    runDeadlineSeconds: number;
   };
   api: {
     rateLimitPerMinute: number;
@@ -65,6 +69,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       allowInsecure: env.BITRIX24_ALLOW_INSECURE,
       requestTimeoutMs: env.BITRIX24_REQUEST_TIMEOUT_MS,
       retryBaseMs: env.BITRIX24_RETRY_BASE_MS,
+      requestBudgetSeconds: env.BITRIX24_REQUEST_BUDGET_SECONDS,
     },
     sync: {
       intervalMinutes: env.SYNC_INTERVAL_MINUTES,
@@ -74,6 +79,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       removalGuardPercent: env.SYNC_REMOVAL_GUARD_PERCENT,
       runItemsRetentionDays: env.SYNC_RUN_ITEMS_RETENTION_DAYS,
       shutdownGraceSeconds: env.SYNC_SHUTDOWN_GRACE_SECONDS,
+      runDeadlineSeconds: env.SYNC_RUN_DEADLINE_SECONDS,
     },
     api: {
       rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,

@@ -126,6 +126,12 @@ export class EnvironmentVariables {
   @Transform(toInteger)
   @IsInt()
   @Min(1)
+  @Max(55)
+  BITRIX24_REQUEST_BUDGET_SECONDS = 20;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
   @Max(1440)
   SYNC_INTERVAL_MINUTES = 30;
 
@@ -162,6 +168,12 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(3650)
   SYNC_RUN_ITEMS_RETENTION_DAYS = 30;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  SYNC_RUN_DEADLINE_SECONDS = 3600;
 
   @Transform(toInteger)
   @IsInt()

@@ -6,7 +6,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
 import { bitrix24UserId, Bitrix24Department, Bitrix24User } from '../bitrix24/bitrix24-user';
+import { insufficientRightsMessage } from '../bitrix24/admin-rights';
 import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
+import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
 import { ChunkSettings, planChunk } from './chunk-plan';
 import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
 import { countItems, RunCounters, RunItem } from './sync-run.types';
@@ -56,7 +58,8 @@ export class SyncEngine {
   ) {}
 
   async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
-    const client = await this.clients.forConnection(connection.id);
+    // The run may wait out rate limits, operating-time blocks and 503 storms until its deadline.
+    const client = await this.clients.forConnection(connection.id, { deadlineAt: Date.now() + this.config.sync.runDeadlineSeconds * 1000 });
     const ctx = new RunContext(run, connection, control);
     if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
     return this.executeFull(ctx, client);
@@ -66,17 +69,26 @@ export class SyncEngine {
     const departments: Bitrix24Department[] = [];
     // Strictly one page at a time: fetching the next page ahead saved little on two cores
     // and cost ~30 MB of peak RSS at 100,000 users (bench/README.md).
-    for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId) })) {
-      ctx.control.throwIfAborted();
-      ctx.total = page.totalUsers;
-      departments.push(...page.departments);
-      if (page.users.length) await this.processChunk(ctx, page.users);
+    // requireAdmin: the first request checks user.admin; a user who is not a portal
+    // administrator sees only part of the portal (admin-rights.ts), so the run stops there.
+    try {
+      for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId), requireAdmin: true })) {
+        ctx.control.throwIfAborted();
+        ctx.total = page.totalUsers;
+        departments.push(...page.departments);
+        if (page.users.length) await this.processChunk(ctx, page.users);
+      }
+    } catch (error) {
+      if (error instanceof Bitrix24Error && error.kind === 'insufficient_rights') {
+        throw new Bitrix24Error(error.kind, error.code, insufficientRightsMessage(ctx.connection.authType, ctx.connection.bitrix24UserId));
+      }
+      throw error;
     }
     await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const removals = [...ctx.pendingDismissals];
-    const trusted = isExportTrustworthy({ complete: true, returnedCount: ctx.seen.size, linkedCount: links.total });
+    const trusted = isExportTrustworthy({ complete: true, readByAdministrator: true, returnedCount: ctx.seen.size, linkedCount: links.total });
     if (trusted) {
       const unseen = await this.store.unseenLinks(ctx.connectionId, [...ctx.seen]);
       if (unseen.length) {

@@ -8,7 +8,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { withLogContext } from '../common/logging/log-context';
 import { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
 import { connectionSchedule } from '../bitrix24/bitrix24-connections.service';
-import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
+import { stateAfterFailure } from '../bitrix24/admin-rights';
+import { Bitrix24Error, type Bitrix24ErrorKind } from '../bitrix24/client/bitrix24-error';
 import { isEmbedded } from '../database/data-source-options';
 import { backoffDelaySeconds, nextDueAt } from './rules';
 import { RunAborted, RunControl, SyncEngine } from './sync-engine.service';
@@ -17,8 +18,6 @@ import { SyncStore } from './sync-store';
 import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import { queryRows } from '../database/query-rows';
 
-/** Failures only the owner can fix: the connection stops being polled until reconnected. */
-const NEEDS_OWNER: ReadonlySet<string> = new Set(['auth_revoked', 'payment_required', 'insufficient_scope', 'portal_gone']);
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 
 class JobControl implements RunControl {
@@ -225,13 +224,15 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     );
   }
 
-  private async recordFailure(connection: Bitrix24ConnectionEntity, kind: string, code: string, message: string, full: boolean, notBefore?: number): Promise<void> {
-    if (NEEDS_OWNER.has(kind)) {
+  private async recordFailure(connection: Bitrix24ConnectionEntity, kind: Bitrix24ErrorKind | 'internal', code: string, message: string, full: boolean, notBefore?: number): Promise<void> {
+    // Failures only the owner (or a portal administrator) can fix stop the polling (admin-rights.ts).
+    const ownerState = stateAfterFailure(kind);
+    if (ownerState) {
       await this.db.query(
-        `UPDATE bitrix24_connection SET state = 'reauth_required', state_reason = $2, state_changed_at = now(),
+        `UPDATE bitrix24_connection SET state = $4, state_reason = $2, state_changed_at = now(),
                 last_error_code = $2, last_error_message = $3, last_error_at = now(), updated_at = now()
           WHERE id = $1 AND state = 'active'`,
-        [connection.id, code, message.slice(0, 1000)],
+        [connection.id, code, message.slice(0, 1000), ownerState],
       );
       return;
     }

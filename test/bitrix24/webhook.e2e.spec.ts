@@ -69,7 +69,24 @@ describe('incoming-webhook connections (on-premise portals)', () => {
     await request(env.t.url).post(`/api/v1/bitrix24/connections/${created.body.id}/sync`).set(bearer(acme.ownerKey)).expect(409);
   });
 
+  it('refuses the webhook of a user who is not a portal administrator (user.admin), and stores nothing', async () => {
+    const res = await connect(env.sim.createWebhook({ scope: ['user', 'department'], userId: 3 })).expect(422);
+    expect(res.body.error).toMatchObject({ code: 'webhook_user_not_admin', details: { bitrix24UserId: 3 } });
+    expect(res.body.error.message).toMatch(/not a portal administrator.*A Bitrix24 administrator must create the incoming webhook/);
+    const [{ n }] = await env.t.dataSource.query(`SELECT count(*)::int AS n FROM bitrix24_connection WHERE member_id LIKE '%:3'`);
+    expect(n).toBe(0);
+    env.sim.setAdmin(3);
+    try {
+      const ok = await connect(env.sim.createWebhook({ scope: ['user', 'department'], userId: 3 })).expect(201);
+      expect(ok.body.state).toBe('active');
+      await request(env.t.url).delete(`/api/v1/bitrix24/connections/${ok.body.id}`).set(bearer(acme.ownerKey)).expect(200);
+    } finally {
+      env.sim.setAdmin(3, false);
+    }
+  });
+
   it('edits the sync settings and recomputes the next run from the schedule', async () => {
+    env.sim.setAdmin(2);
     const { body } = await connect(env.sim.createWebhook({ scope: ['user', 'department'], userId: 2 })).expect(201);
     const daily = await request(env.t.url)
       .patch(`/api/v1/bitrix24/connections/${body.id}`)

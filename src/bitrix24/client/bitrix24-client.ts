@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { Bitrix24Department, Bitrix24User } from '../bitrix24-user';
-import { Bitrix24Error, classifyBitrix24Error } from './bitrix24-error';
+import { planBatch } from './batch-pacing';
+import { Bitrix24Error, type Bitrix24ErrorKind, classifyBitrix24Error } from './bitrix24-error';
 import type { LeakyBucket } from './leaky-bucket';
+import { MethodTimings, type TimeBlock } from './method-timings';
 import { buildPhpQuery } from './php-query';
 import { assertSafeUrl, UrlPolicy } from './url-policy';
 
@@ -25,13 +27,24 @@ export interface Bitrix24Session {
 export interface Bitrix24ClientOptions {
   policy: UrlPolicy;
   bucket: LeakyBucket;
+  /** What this portal's answers said about method costs and budgets (shared per portal). */
+  timings?: MethodTimings;
   timeoutMs: number;
-  /** First backoff step; doubled per retry, with full jitter. */
+  /** First backoff step; doubled per retry (capped at 64 ×), with jitter. */
   retryBaseMs: number;
   maxTransientRetries?: number;
-  maxRateLimitRetries?: number;
-  /** Longest wait for an OPERATION_TIME_LIMIT block to lift before giving up the run. */
-  maxOperatingWaitMs?: number;
+  /**
+   * Until when (epoch ms) the client may wait out rate limits, operating-time blocks and
+   * 503 storms before giving up with a typed error: a sync run's deadline. Without it each
+   * request may wait `maxWaitMs`.
+   */
+  deadlineAt?: number;
+  /** Longest wait of one request when there is no deadline (interactive calls). Default 30 s. */
+  maxWaitMs?: number;
+  /** Estimated processing seconds one request may carry (limits.md: a request must end within 60 s). Default 20. */
+  requestBudgetSeconds?: number;
+  /** A method's processing budget per 10 minutes (limits.md: 480 in the cloud, 420 on a self-hosted box that enables it). */
+  operatingLimitSeconds?: number;
   /** Called once per HTTP request sent (metrics, benchmarks). */
   onHttpRequest?: (method: string) => void;
 }
@@ -40,7 +53,7 @@ export interface Bitrix24Envelope<T = unknown> {
   result: T;
   total?: number;
   next?: number;
-  time?: { operating?: number; operating_reset_at?: number; [k: string]: unknown };
+  time?: TimeBlock;
 }
 
 export interface BatchCommand {
@@ -48,11 +61,28 @@ export interface BatchCommand {
   params?: Record<string, unknown>;
 }
 
+export interface FullExportOptions {
+  /** Users the portal had at the last complete export: sizes the first request until the count answers. */
+  expectedUsers?: number | null;
+  /** Resume: export only users with a larger ID (each page reports its `lastUserId`). */
+  afterUserId?: number | null;
+  /**
+   * Check `user.admin` in the first request and throw `insufficient_rights` (NOT_ADMIN)
+   * before yielding anything when the token's user is not a portal administrator.
+   */
+  requireAdmin?: boolean;
+}
+
 export interface ExportPage {
   users: Bitrix24User[];
   departments: Bitrix24Department[];
-  /** Users the portal reported; grows if users are added during the export. */
+  /**
+   * Users to export, from the one counted call (users after `afterUserId` when resuming);
+   * grows if more arrive than were counted. 0 until the count has answered.
+   */
   totalUsers: number;
+  /** The largest user ID exported so far: every user up to it has been yielded (null before the first). */
+  lastUserId: number | null;
 }
 
 export interface BatchResult {
@@ -60,10 +90,11 @@ export interface BatchResult {
   errors: Record<string, { error: string; error_description?: string }>;
   total: Record<string, number>;
   next: Record<string, number>;
+  time: Record<string, TimeBlock>;
 }
 
-/** The user fields the import reads (src/bitrix24/bitrix24-user.ts). */
-const IMPORT_FIELDS = ['ID', 'ACTIVE', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'EMAIL', 'WORK_PHONE', 'PERSONAL_MOBILE', 'PERSONAL_PHONE', 'UF_PHONE_INNER', 'UF_DEPARTMENT', 'USER_TYPE'] as const;
+/** The user fields the import reads (src/bitrix24/bitrix24-user.ts): the `select` of every export. */
+export const IMPORT_FIELDS = ['ID', 'ACTIVE', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'EMAIL', 'WORK_PHONE', 'PERSONAL_MOBILE', 'PERSONAL_PHONE', 'UF_PHONE_INNER', 'UF_DEPARTMENT', 'USER_TYPE'] as const;
 
 function pickImportFields(user: Bitrix24User): Bitrix24User {
   const picked: Record<string, unknown> = {};
@@ -78,34 +109,63 @@ function section<T>(value: unknown): Record<string, T> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, T>) : {};
 }
 
+/** A batch answers a list result as a JSON list, or as an object when PHP kept other keys. */
+function rowsOf<T>(value: unknown): T[] {
+  if (Array.isArray(value)) return value as T[];
+  if (value && typeof value === 'object') return Object.values(value) as T[];
+  return [];
+}
+
+const DEFAULT_MAX_WAIT_MS = 30_000;
+const DEFAULT_REQUEST_BUDGET_SECONDS = 20;
+/** limits.md: "the established limit is 480 seconds" (cloud). */
+export const CLOUD_OPERATING_LIMIT_SECONDS = 480;
+/** limits.md: self-hosted boxes have the limit off; "If enabled, the default limit will be 420 seconds". */
+export const ON_PREMISE_OPERATING_LIMIT_SECONDS = 420;
+const USER_GET = 'user.get';
+const DEPARTMENT_GET = 'department.get';
+
+/** A user.get page command of the keyset chain: `>ID` is a number, or a `$result[…]` reference. */
+function keysetPage(after: number | string): BatchCommand {
+  return { method: USER_GET, params: { FILTER: { '>ID': after }, ADMIN_MODE: true, sort: 'ID', order: 'ASC', select: [...IMPORT_FIELDS], start: -1 } };
+}
+
 /**
- * The one Bitrix24 REST client. Paces requests with the portal's leaky bucket, refreshes
- * an expired token once per request, backs off on QUERY_LIMIT_EXCEEDED, waits out
- * OPERATION_TIME_LIMIT, retries reads on network errors and 5xx, follows a portal move,
- * and turns every other failure into a typed Bitrix24Error.
+ * The one Bitrix24 REST client. Paces requests with the portal's leaky bucket and each
+ * method's time budget, refreshes an expired token once per request, waits out
+ * QUERY_LIMIT_EXCEEDED, 503 storms and OPERATION_TIME_LIMIT blocks up to its deadline,
+ * retries reads on network errors and 5xx, follows a portal move, and turns every other
+ * failure into a typed Bitrix24Error.
  */
 export class Bitrix24Client {
   private readonly logger = new Logger(Bitrix24Client.name);
-  /**
-   * A 429 OPERATION_TIME_LIMIT answer carries no reset time; the last successful
-   * answer's `time.operating_reset_at` for that method says when the block lifts
-   * (limits.md). Epoch seconds per method.
-   */
-  private readonly operatingResetAt = new Map<string, number>();
+  private readonly timings: MethodTimings;
 
   constructor(
     private readonly session: Bitrix24Session,
     private readonly options: Bitrix24ClientOptions,
-  ) {}
+  ) {
+    this.timings = options.timings ?? new MethodTimings();
+  }
 
   async call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<Bitrix24Envelope<T>> {
     return this.request<T>(method, params);
   }
 
+  /**
+   * Whether the token's (or webhook's) user may manage the portal's applications
+   * (api-reference/common/users/user-admin.md). Only then does user.get's ADMIN_MODE show
+   * every user (rest/lib/api/user.php).
+   */
+  async isAdministrator(): Promise<boolean> {
+    const { result } = await this.call<unknown>('user.admin');
+    return isYes(result);
+  }
+
   /** Up to 50 commands in one HTTP request; per-command errors come back, not thrown. */
-  async batch(commands: Record<string, BatchCommand>, halt = false): Promise<BatchResult> {
+  async batch(commands: Record<string, BatchCommand>, options: { halt?: boolean; unmetered?: ReadonlySet<string> } = {}): Promise<BatchResult> {
     const keys = Object.keys(commands);
-    if (keys.length === 0) return { result: {}, errors: {}, total: {}, next: {} };
+    if (keys.length === 0) return { result: {}, errors: {}, total: {}, next: {}, time: {} };
     if (keys.length > MAX_BATCH_COMMANDS) throw new Error(`A batch holds at most ${MAX_BATCH_COMMANDS} commands`);
     const cmd = Object.fromEntries(
       keys.map((key) => {
@@ -114,168 +174,283 @@ export class Bitrix24Client {
         return [key, query ? `${method}?${query}` : method];
       }),
     );
-    const envelope = await this.request<Record<string, unknown>>('batch', { halt: halt ? 1 : 0, cmd });
+    const envelope = await this.request<Record<string, unknown>>('batch', { halt: options.halt ? 1 : 0, cmd });
     const body = section<unknown>(envelope.result);
-    for (const [key, time] of Object.entries(section<{ operating_reset_at?: number }>(body.result_time))) {
-      if (time?.operating_reset_at && commands[key]) this.operatingResetAt.set(commands[key].method, Number(time.operating_reset_at));
+    const time = section<TimeBlock>(body.result_time);
+    // limits.md: the outer batch is not counted; each command's time is its method's.
+    const byMethod = new Map<string, { metered: TimeBlock[]; unmetered: TimeBlock[] }>();
+    for (const key of keys) {
+      if (!time[key]) continue;
+      const entry = byMethod.get(commands[key].method) ?? { metered: [], unmetered: [] };
+      (options.unmetered?.has(key) ? entry.unmetered : entry.metered).push(time[key]);
+      byMethod.set(commands[key].method, entry);
     }
-    return {
-      result: section(body.result),
-      errors: section(body.result_error),
-      total: section(body.result_total),
-      next: section(body.result_next),
-    };
+    for (const [method, { metered, unmetered }] of byMethod) {
+      if (metered.length) this.timings.observe(method, metered);
+      if (unmetered.length) this.timings.observe(method, unmetered, { cost: false });
+    }
+    return { result: section(body.result), errors: section(body.result_error), total: section(body.result_total), next: section(body.result_next), time };
   }
 
   /**
-   * The whole portal for a full import, as a stream: every user (`user.get` with
-   * ADMIN_MODE and no ACTIVE filter, so dismissed users come too —
-   * api-reference/user/user-get.md: "ACTIVE — when set to true excludes dismissed users")
-   * and every department (`department.get`, paged with `start` —
-   * api-reference/departments/department-get.md), sorted by ID so pages do not overlap.
-   * Every request is a batch of up to 50 pages of 50 rows. The first one already asks
-   * for as many user pages as the portal is expected to have (the last run's total; 49
-   * pages when unknown), so N users and D departments cost about
-   * ceil(N / 2,500) + ceil(D / 2,500) requests.
+   * The whole portal for a full import, as a stream of pages: every user and every
+   * department.
+   *
+   * Users follow settings/performance/huge-data.md (and the tip in
+   * api-reference/user/user-get.md): sorted by ID, filtered by `>ID` of the last user
+   * received, `start=-1` so Bitrix24 counts nothing, and a `select` of exactly the fields
+   * the import reads; ADMIN_MODE and no ACTIVE filter, so dismissed users come too. Inside
+   * one batch each command takes its `>ID` from the previous one,
+   * `$result[u_k][49][ID]` (settings/how-to-call-rest-api/batch.md), so N users still cost
+   * about ceil(N / 2,500) requests. The total for progress comes from one counted call
+   * (`start=0`, `select=[ID]`) in the first request.
+   *
+   * The end: a page of fewer than 50 rows is the last. Inside a batch everything after it is
+   * discarded — Bitrix24 resolves the next command's `$result[u_k][49][ID]` to the whole
+   * short page (rest_util.php processBatchElement stops at the deepest key that exists),
+   * which intval turns into `>ID` 1 or 0, so those commands read the portal again from the
+   * start. A failed command is handled the same way: the pages before it are kept and the
+   * next request continues from the last good ID. Each request asks for the pages the count
+   * says remain plus one, so the last request ends on a short (or empty) page.
+   *
+   * Departments: department.get has no `>ID` filter and always counts
+   * (api-reference/departments/department-get.md), so they are paged by `start`; page one
+   * rides in the first request, the rest fill free slots of later ones.
+   *
+   * Every request is sized by planBatch() from the time the previous answers reported.
    */
-  async *fullExport(options: { expectedUsers?: number | null } = {}): AsyncGenerator<ExportPage> {
-    const expected = options.expectedUsers;
-    const firstUserPages = expected === undefined || expected === null ? MAX_BATCH_COMMANDS - 1 : Math.min(MAX_BATCH_COMMANDS - 1, Math.max(1, Math.ceil((expected + 1) / PAGE_SIZE)));
-    for await (const page of this.pageLists(
-      {
-        departments: { method: 'department.get', params: { sort: 'ID', order: 'ASC' } },
-        users: { method: 'user.get', params: { sort: 'ID', order: 'ASC', ADMIN_MODE: true } },
-      },
-      { departments: 1, users: firstUserPages },
-    )) {
-      // Keep only the fields the import reads: a page of full user records is several
-      // times larger, and up to two pages are alive at once.
-      const users = ((page.rows.users ?? []) as Bitrix24User[]).map(pickImportFields);
-      yield { users, departments: (page.rows.departments ?? []) as Bitrix24Department[], totalUsers: page.totals.users ?? 0 };
+  async *fullExport(options: FullExportOptions = {}): AsyncGenerator<ExportPage> {
+    const countFrom = Math.max(0, Math.trunc(options.afterUserId ?? 0));
+    let lastId = countFrom;
+    let lastYielded: number | null = options.afterUserId ? lastId : null;
+    let counted: number | null = null;
+    let fetched = 0;
+    let usersDone = false;
+    let departmentTotal: number | null = null;
+    let departmentStarts: number[] = [0];
+    let adminPending = options.requireAdmin === true;
+    let countPending = true;
+    let attempt = 0;
+    let transientFailures = 0;
+    for (;;) {
+      const remaining = counted ?? options.expectedUsers ?? null;
+      const wantedUserPages = usersDone ? 0 : remaining === null ? MAX_BATCH_COMMANDS : Math.max(1, Math.ceil((remaining - fetched + 1) / PAGE_SIZE));
+      const fixed: Array<[string, BatchCommand]> = [];
+      if (adminPending) fixed.push(['admin', { method: 'user.admin' }]);
+      if (countPending) fixed.push(['count', { method: USER_GET, params: { FILTER: { '>ID': countFrom }, ADMIN_MODE: true, sort: 'ID', order: 'ASC', select: ['ID'], start: 0 } }]);
+      const plan = planBatch({
+        now: Date.now(),
+        fixed: fixed.map(([, c]) => c.method),
+        wanted: [
+          { method: USER_GET, count: wantedUserPages },
+          { method: DEPARTMENT_GET, count: departmentStarts.length },
+        ],
+        budgets: this.timings.budgets([USER_GET, DEPARTMENT_GET, 'user.admin']),
+        requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
+        operatingLimitSeconds: this.options.operatingLimitSeconds ?? CLOUD_OPERATING_LIMIT_SECONDS,
+        maxCommands: MAX_BATCH_COMMANDS,
+      });
+      if (plan.kind === 'wait') {
+        this.logger.log({ msg: 'Bitrix24 method time budget spent; waiting for the oldest bucket to reset', method: plan.method, waitMs: plan.until - Date.now() });
+        await this.sleepWithin(plan.until - Date.now(), plan.method, plan.until);
+        continue;
+      }
+      const [userPages, departmentPages] = plan.counts;
+      const commands: Record<string, BatchCommand> = Object.fromEntries(fixed);
+      for (let i = 0; i < userPages; i++) commands[`u${i}`] = keysetPage(i === 0 ? lastId : `$result[u${i - 1}][${PAGE_SIZE - 1}][ID]`);
+      const starts = departmentStarts.slice(0, departmentPages);
+      for (const start of starts) commands[`d${start}`] = { method: DEPARTMENT_GET, params: { sort: 'ID', order: 'ASC', start } };
+      const batch = await this.batch(commands, { unmetered: new Set(['count']) });
+
+      let failure: { key: string; method: string; error: { error: string; error_description?: string } } | null = null;
+      const fail = (key: string) => {
+        failure = failure ?? { key, method: commands[key].method, error: batch.errors[key] ?? { error: 'ERROR_UNEXPECTED_ANSWER', error_description: 'No result for this command' } };
+      };
+      if (adminPending) {
+        if (batch.errors.admin || !('admin' in batch.result)) fail('admin');
+        else if (!isYes(batch.result.admin)) throw new Bitrix24Error('insufficient_rights', 'NOT_ADMIN', 'The Bitrix24 user this connection uses is not a portal administrator (user.admin answered false), so user.get would hide users from it');
+        else adminPending = false;
+      }
+      // Rows read before the administrator check answered are not trusted: read them again.
+      const trusted = !adminPending;
+      if (countPending && trusted) {
+        if (batch.errors.count || batch.total.count === undefined) fail('count');
+        else {
+          counted = Number(batch.total.count);
+          countPending = false;
+        }
+      }
+      const users: Bitrix24User[] = [];
+      for (let i = 0; i < userPages && trusted; i++) {
+        const key = `u${i}`;
+        if (batch.errors[key] || !(key in batch.result)) {
+          fail(key);
+          break;
+        }
+        const page = rowsOf<Bitrix24User>(batch.result[key]);
+        for (const user of page) {
+          const id = Number(user.ID);
+          // The keyset must move forward; anything else means the portal ignored the filter or the sort.
+          if (!Number.isSafeInteger(id) || id <= lastId) throw new Bitrix24Error('invalid_request', 'EXPORT_ORDER_BROKEN', `user.get returned user ${String(user.ID)} after ${lastId}: the portal did not honour the >ID filter and the ID sort`);
+          lastId = id;
+          users.push(pickImportFields(user));
+        }
+        if (page.length < PAGE_SIZE) {
+          usersDone = true;
+          break;
+        }
+      }
+      fetched += users.length;
+      const departments: Bitrix24Department[] = [];
+      for (const start of trusted ? starts : []) {
+        const key = `d${start}`;
+        if (batch.errors[key] || !(key in batch.result)) {
+          fail(key);
+          continue;
+        }
+        departments.push(...rowsOf<Bitrix24Department>(batch.result[key]));
+        departmentStarts = departmentStarts.filter((s) => s !== start);
+        if (departmentTotal === null && batch.total[key] !== undefined) {
+          departmentTotal = Number(batch.total[key]);
+          for (let next = PAGE_SIZE; next < departmentTotal; next += PAGE_SIZE) departmentStarts.push(next);
+        }
+      }
+      if (users.length || departments.length) {
+        attempt = 0;
+        transientFailures = 0;
+        if (users.length) lastYielded = lastId;
+        yield { users, departments, totalUsers: Math.max(counted ?? 0, fetched), lastUserId: lastYielded };
+      }
+      if (failure) {
+        const { key, method, error } = failure as { key: string; method: string; error: { error: string; error_description?: string } };
+        if ((await this.waitAfterCommandError(key, method, error, attempt++, transientFailures)) === 'transient') transientFailures++;
+      }
+      if (usersDone && !departmentStarts.length && !adminPending && !countPending) return;
     }
   }
 
-  /** Full records of the given users (dismissed ones included), 50 ids per command. */
+  /** Full records of the given users (dismissed ones included), 50 ids per command, nothing counted. */
   async usersById(ids: number[]): Promise<Bitrix24User[]> {
     const unique = [...new Set(ids)];
     const found: Bitrix24User[] = [];
-    for (let offset = 0; offset < unique.length; offset += PAGE_SIZE * MAX_BATCH_COMMANDS) {
-      const slice = unique.slice(offset, offset + PAGE_SIZE * MAX_BATCH_COMMANDS);
+    let offset = 0;
+    while (offset < unique.length) {
+      const plan = planBatch({
+        now: Date.now(),
+        fixed: [],
+        wanted: [{ method: USER_GET, count: Math.ceil((unique.length - offset) / PAGE_SIZE) }],
+        budgets: this.timings.budgets([USER_GET]),
+        requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
+        operatingLimitSeconds: this.options.operatingLimitSeconds ?? CLOUD_OPERATING_LIMIT_SECONDS,
+        maxCommands: MAX_BATCH_COMMANDS,
+      });
+      if (plan.kind === 'wait') {
+        await this.sleepWithin(plan.until - Date.now(), plan.method, plan.until);
+        continue;
+      }
       const commands: Record<string, BatchCommand> = {};
-      for (let i = 0; i < slice.length; i += PAGE_SIZE) {
-        commands[`u${i / PAGE_SIZE}`] = { method: 'user.get', params: { FILTER: { ID: slice.slice(i, i + PAGE_SIZE) }, ADMIN_MODE: true } };
+      for (let i = 0; i < plan.counts[0]; i++) {
+        const slice = unique.slice(offset + i * PAGE_SIZE, offset + (i + 1) * PAGE_SIZE);
+        if (slice.length) commands[`u${i}`] = { method: USER_GET, params: { FILTER: { ID: slice }, ADMIN_MODE: true, select: [...IMPORT_FIELDS], start: -1 } };
       }
       const batch = await this.batchRetryingCommands(commands);
-      for (const key of Object.keys(commands)) found.push(...((batch.result[key] as Bitrix24User[] | undefined) ?? []));
+      for (const key of Object.keys(commands)) found.push(...rowsOf<Bitrix24User>(batch.result[key]).map(pickImportFields));
+      offset += Object.keys(commands).length * PAGE_SIZE;
     }
     return found;
   }
 
   /**
-   * Pages several list methods at once: one batch request per step, each holding up to
-   * 50 page commands (Bitrix24 list pages are 50 rows). The first step fetches page one
-   * of every list to learn the totals; a list that grew meanwhile keeps being paged
-   * while its last page came back full.
+   * A batch of independent reads whose sub-commands failed on their own (rate limits, a 500
+   * in one command) is sent again after the appropriate wait; any other sub-command error
+   * ends the read with its typed error.
    */
-  private async *pageLists(lists: Record<string, BatchCommand>, firstPages: Record<string, number>): AsyncGenerator<{ rows: Record<string, unknown[]>; totals: Record<string, number> }> {
-    const totals: Record<string, number> = {};
-    const nextStart: Record<string, number | undefined> = {};
-    const names = Object.keys(lists);
-    const initial = names.flatMap((name) => Array.from({ length: firstPages[name] ?? 1 }, (_, i) => ({ name, start: i * PAGE_SIZE })));
-    const first = await this.batchRetryingCommands(
-      Object.fromEntries(initial.map(({ name, start }) => [`${name}_${start}`, { method: lists[name].method, params: { ...lists[name].params, start } }])),
-    );
-    const rows: Record<string, unknown[]> = Object.fromEntries(names.map((name) => [name, []]));
-    for (const { name, start } of initial) {
-      const key = `${name}_${start}`;
-      const page = (first.result[key] as unknown[] | undefined) ?? [];
-      rows[name].push(...page);
-      totals[name] = Math.max(totals[name] ?? 0, Number(first.total[key] ?? 0), rows[name].length);
-      if (start === 0 || nextStart[name] !== undefined) nextStart[name] = page.length < PAGE_SIZE ? undefined : start + PAGE_SIZE;
-    }
-    yield { rows, totals };
-    for (;;) {
-      // Queue every page still to fetch, list by list, and send them 50 at a time.
-      const pending: Array<{ name: string; start: number }> = [];
-      for (const name of names) {
-        for (let start = nextStart[name]; start !== undefined && start < totals[name]; start += PAGE_SIZE) pending.push({ name, start });
-      }
-      if (!pending.length) return;
-      for (let offset = 0; offset < pending.length; offset += MAX_BATCH_COMMANDS) {
-        const slice = pending.slice(offset, offset + MAX_BATCH_COMMANDS);
-        const commands = Object.fromEntries(slice.map(({ name, start }) => [`${name}_${start}`, { method: lists[name].method, params: { ...lists[name].params, start } }]));
-        const batch = await this.batchRetryingCommands(commands);
-        const stepRows: Record<string, unknown[]> = Object.fromEntries(names.map((name) => [name, []]));
-        for (const { name, start } of slice) {
-          const key = `${name}_${start}`;
-          const page = (batch.result[key] as unknown[] | undefined) ?? [];
-          stepRows[name].push(...page);
-          if (batch.total[key] !== undefined) totals[name] = Math.max(totals[name], Number(batch.total[key]));
-          nextStart[name] = page.length < PAGE_SIZE ? undefined : start + PAGE_SIZE;
-        }
-        yield { rows: stepRows, totals };
-      }
-      // Loop again: pages beyond the first totals exist only if a list grew meanwhile.
+  private async batchRetryingCommands(commands: Record<string, BatchCommand>): Promise<BatchResult> {
+    for (let attempt = 0, transient = 0; ; attempt++) {
+      const batch = await this.batch(commands);
+      const [key] = Object.keys(batch.errors);
+      if (!key) return batch;
+      if ((await this.waitAfterCommandError(key, commands[key]?.method ?? 'batch', batch.errors[key], attempt, transient)) === 'transient') transient++;
     }
   }
 
   /**
-   * A batch of reads whose sub-commands failed on their own (rate limits, a 500 in one
-   * command) is sent again after the appropriate wait; any other sub-command error ends
-   * the export with its typed error.
+   * Waits as retryDelay() says after a batch command failed, or throws its typed error. A
+   * command Bitrix24 refused as malformed counts as transient: in a batch it is most often
+   * collateral of an earlier failure, and the run should be retried, not abandoned.
    */
-  private async batchRetryingCommands(commands: Record<string, BatchCommand>): Promise<BatchResult> {
-    for (let attempt = 0; ; attempt++) {
-      const batch = await this.batch(commands);
-      const [key] = Object.keys(batch.errors);
-      if (!key) return batch;
-      const method = commands[key]?.method ?? 'batch';
-      const error = classifyBitrix24Error(0, batch.errors[key]);
-      const retryable = error.kind === 'rate_limited' || error.kind === 'transient';
-      if (!retryable || attempt >= (this.options.maxTransientRetries ?? 4)) {
-        throw new Bitrix24Error(error.kind === 'invalid_request' ? 'transient' : error.kind, error.code, `batch command ${key} (${method}): ${error.message}`);
-      }
-      const wait = this.waitFor(error, method, attempt);
-      if (wait === null) throw new Bitrix24Error(error.kind, error.code, `batch command ${key} (${method}): ${error.message}`, undefined, this.resetAt(method));
-      await sleep(wait);
-    }
+  private async waitAfterCommandError(key: string, method: string, answer: { error: string; error_description?: string }, attempt: number, transientFailures: number): Promise<Bitrix24ErrorKind> {
+    const classified = classifyBitrix24Error(0, answer, { method });
+    const kind = classified.kind === 'invalid_request' ? 'transient' : classified.kind;
+    const retryAt = classified.code === 'OPERATION_TIME_LIMIT' ? this.timings.resetAt(method) : undefined;
+    const error = new Bitrix24Error(kind, classified.code, `batch command ${key} (${method}): ${classified.message}`, undefined, retryAt);
+    const wait = this.retryDelay(error, method, attempt, transientFailures);
+    if (wait === null) throw error;
+    await sleep(wait);
+    return kind;
   }
 
-  /** How long to wait before retrying after a rate-limit or transient error; null when too long. */
-  private waitFor(error: Bitrix24Error, method: string, attempt: number): number | null {
+  /** Until when this client may wait (epoch ms): the run's deadline, or maxWaitMs from now. */
+  private deadline(): number {
+    return this.options.deadlineAt ?? Date.now() + (this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+  }
+
+  /** Sleeps until a known block lifts, or throws a typed rate_limited error when that is past the deadline. */
+  private async sleepWithin(ms: number, method: string, until: number): Promise<void> {
+    if (Date.now() + ms > this.deadline()) {
+      throw new Bitrix24Error('rate_limited', 'OPERATION_TIME_LIMIT', `${method} has used up its time budget on the portal until ${new Date(until).toISOString()}, past this run's deadline`, 429, until);
+    }
+    await sleep(Math.max(0, ms));
+  }
+
+  /**
+   * How long to wait before trying again, or null to give up:
+   * - QUERY_LIMIT_EXCEEDED and any other 503 (limits.md: "retry calls with increasing
+   *   delay"): jittered exponential backoff, for as long as the deadline allows — a storm
+   *   of any length short of it is ridden out;
+   * - OPERATION_TIME_LIMIT: until the reset time the last successful answer announced
+   *   (limits.md: "For the first retry, refer to operating_reset_at from the last successful
+   *   response. If the error persists, wait for the next bucket reset"); when no answer said,
+   *   probe with the same backoff (a blocked call is refused before it runs, so a probe costs
+   *   the budget nothing) until the deadline;
+   * - transient errors (5xx, network, unknown 401s, CONNECTION_ERROR): a few retries with
+   *   backoff, then the typed error, so a failing portal shows as failing;
+   * - anything else: no retry.
+   */
+  private retryDelay(error: Bitrix24Error, method: string, attempt: number, transientFailures: number): number | null {
+    const deadline = this.deadline();
+    const within = (ms: number) => (Date.now() + ms <= deadline ? Math.max(0, ms) : null);
     if (error.code === 'OPERATION_TIME_LIMIT') {
-      const resetAt = error.retryAt ?? this.resetAt(method);
-      // operating_reset_at is in whole seconds: wait one more so we land after it.
-      const wait = resetAt ? Math.max(resetAt + 1000 - Date.now(), this.backoff(attempt)) : this.backoff(attempt);
-      return wait <= (this.options.maxOperatingWaitMs ?? 120_000) ? Math.max(0, wait) : null;
+      const resetAt = error.retryAt ?? this.timings.resetAt(method);
+      if (resetAt && resetAt > Date.now()) return within(Math.max(resetAt + 1000 - Date.now(), this.backoff(0)));
+      return within(this.backoff(attempt));
     }
-    if (error.code === 'QUERY_LIMIT_EXCEEDED') this.options.bucket.markFull();
-    return this.backoff(attempt);
-  }
-
-  private resetAt(method: string): number | undefined {
-    const seconds = this.operatingResetAt.get(method);
-    return seconds ? seconds * 1000 : undefined;
+    if (error.kind === 'rate_limited' || error.status === 503) {
+      if (error.code === 'QUERY_LIMIT_EXCEEDED') this.options.bucket.markFull();
+      return within(this.backoff(attempt));
+    }
+    if (error.kind === 'transient') {
+      return transientFailures < (this.options.maxTransientRetries ?? 4) ? within(this.backoff(transientFailures)) : null;
+    }
+    return null;
   }
 
   private async request<T>(method: string, params: Record<string, unknown>): Promise<Bitrix24Envelope<T>> {
-    const maxTransient = this.options.maxTransientRetries ?? 4;
-    const maxRate = this.options.maxRateLimitRetries ?? 6;
     let refreshed = false;
-    let transientRetries = 0;
-    let rateRetries = 0;
+    let transientFailures = 0;
+    let attempt = 0;
     for (;;) {
       await this.options.bucket.take();
       const token = await this.session.accessToken();
       let error: Bitrix24Error;
       try {
         const { status, body } = await this.post(method, token ? { ...params, auth: token } : params);
-        const payload = body as { error?: unknown; time?: { operating_reset_at?: number } } | null;
+        const payload = body as { error?: unknown; time?: TimeBlock } | null;
         if (status >= 200 && status < 300 && payload && payload.error === undefined) {
-          if (payload.time?.operating_reset_at) this.operatingResetAt.set(method, Number(payload.time.operating_reset_at));
+          if (payload.time && method !== 'batch') this.timings.observe(method, [payload.time]);
           return payload as Bitrix24Envelope<T>;
         }
-        error = classifyBitrix24Error(status, payload, payload?.time?.operating_reset_at);
+        error = classifyBitrix24Error(status, payload, { method, operatingResetAt: payload?.time?.operating_reset_at });
       } catch (thrown) {
         if (thrown instanceof Bitrix24Error) error = thrown;
         else throw thrown;
@@ -285,21 +460,14 @@ export class Bitrix24Client {
         await this.session.refresh(token);
         continue;
       }
-      if (error.kind === 'rate_limited' && error.code !== 'OVERLOAD_LIMIT' && rateRetries < maxRate) {
-        const wait = this.waitFor(error, method, rateRetries);
-        if (wait !== null) {
-          rateRetries++;
-          if (error.code === 'OPERATION_TIME_LIMIT') this.logger.warn({ msg: 'Bitrix24 method over its operating time limit; waiting', method, waitMs: wait });
-          await sleep(wait);
-          continue;
-        }
-        throw new Bitrix24Error(error.kind, error.code, error.message, error.status, this.resetAt(method));
+      const wait = this.retryDelay(error, method, attempt++, transientFailures);
+      if (wait === null) {
+        if (error.code === 'OPERATION_TIME_LIMIT') throw new Bitrix24Error(error.kind, error.code, error.message, error.status, error.retryAt ?? this.timings.resetAt(method));
+        throw error;
       }
-      if (error.kind === 'transient' && transientRetries < maxTransient) {
-        await sleep(this.backoff(transientRetries++));
-        continue;
-      }
-      throw error;
+      if (error.kind === 'transient') transientFailures++;
+      if (error.code === 'OPERATION_TIME_LIMIT') this.logger.warn({ msg: 'Bitrix24 method over its operating time limit; waiting', method, waitMs: wait });
+      await sleep(wait);
     }
   }
 
@@ -351,8 +519,14 @@ export class Bitrix24Client {
     throw new Bitrix24Error('transient', 'TOO_MANY_REDIRECTS', `Bitrix24 redirected ${method} too many times`);
   }
 
+  /** Exponential backoff with jitter: between half and all of base × 2^attempt, capped at 64 × base. */
   private backoff(attempt: number): number {
     const cap = this.options.retryBaseMs * 2 ** Math.min(attempt, 6);
     return Math.round(cap / 2 + Math.random() * (cap / 2));
   }
+}
+
+/** user.admin answers a JSON boolean (user-admin.md); older boxes may say "Y" or 1. */
+function isYes(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 'Y' || value === 'true';
 }

@@ -1,33 +1,6 @@
-import { classifyBitrix24Error } from './bitrix24-error';
 import { LeakyBucket } from './leaky-bucket';
 import { buildPhpQuery } from './php-query';
 import { assertSafeUrl, isPrivateAddress } from './url-policy';
-
-describe('classifyBitrix24Error (_includes/system-errors.md, settings/oauth/error-codes.md)', () => {
-  it.each([
-    [401, 'expired_token', 'auth_expired'],
-    [401, 'invalid_token', 'auth_revoked'],
-    [400, 'invalid_grant', 'auth_revoked'],
-    [401, 'NO_AUTH_FOUND', 'auth_revoked'],
-    [401, 'INVALID_CREDENTIALS', 'auth_revoked'],
-    [401, 'insufficient_scope', 'insufficient_scope'],
-    [404, 'ERROR_METHOD_NOT_FOUND', 'insufficient_scope'],
-    [402, 'PAYMENT_REQUIRED', 'payment_required'],
-    [401, 'ACCESS_DENIED', 'payment_required'],
-    [503, 'QUERY_LIMIT_EXCEEDED', 'rate_limited'],
-    [429, 'OPERATION_TIME_LIMIT', 'rate_limited'],
-    [403, 'PORTAL_DELETED', 'portal_gone'],
-    [500, 'INTERNAL_SERVER_ERROR', 'transient'],
-    [502, 'SOMETHING_NEW', 'transient'],
-    [400, 'INVALID_REQUEST', 'invalid_request'],
-  ])('%i %s → %s', (status, code, kind) => {
-    expect(classifyBitrix24Error(status, { error: code, error_description: 'x' }).kind).toBe(kind);
-  });
-
-  it('keeps the reset time of an operating-time block', () => {
-    expect(classifyBitrix24Error(429, { error: 'OPERATION_TIME_LIMIT' }, 1_700_000_000).retryAt).toBe(1_700_000_000_000);
-  });
-});
 
 describe('LeakyBucket (limits.md)', () => {
   it('admits a burst, then paces at the drain rate', async () => {

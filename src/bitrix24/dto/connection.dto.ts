@@ -136,7 +136,7 @@ export class ConnectionSyncStateDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastSuccessAt: string | null;
   @ApiProperty() consecutiveFailures: number;
   @ApiProperty({ type: ConnectionErrorDto, nullable: true }) lastError: ConnectionErrorDto | null;
-  @ApiProperty({ description: 'false while the connection is not polled (needs re-authorization, uninstalled, disconnected)' }) polling: boolean;
+  @ApiProperty({ description: 'false while the connection is not polled (needs re-authorization or an administrator, uninstalled, disconnected)' }) polling: boolean;
 }
 
 export class ConnectionDto {
@@ -146,8 +146,13 @@ export class ConnectionDto {
   @ApiProperty({ example: 'https://acme.bitrix24.ru', description: 'The portal address; pass it to oauth/start to reconnect' }) portalUrl: string;
   @ApiProperty({ description: 'The portal’s stable identity' }) memberId: string;
   @ApiProperty({ enum: ['cloud', 'on_premise'] }) edition: string;
-  @ApiProperty({ enum: ['active', 'reauth_required', 'uninstalled', 'disconnected'] }) state: string;
+  @ApiProperty({
+    enum: ['active', 'reauth_required', 'insufficient_rights', 'uninstalled', 'disconnected'],
+    description: 'insufficient_rights: the connecting Bitrix24 user is not a portal administrator; not polled until an administrator connects again',
+  })
+  state: string;
   @ApiProperty({ nullable: true, type: String }) stateReason: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'For a connection that is not polled: what happened and who must do what' }) stateMessage: string | null;
   @ApiProperty({ format: 'date-time' }) stateChangedAt: string;
   @ApiProperty({ nullable: true, type: String }) scope: string | null;
   @ApiProperty({ nullable: true, type: String }) appStatus: string | null;

@@ -41,13 +41,15 @@ describe('evaluateRemovalGuard', () => {
 
 describe('isExportTrustworthy', () => {
   it.each<[string, ExportSummary, boolean]>([
-    ['complete, users returned, links exist', { complete: true, returnedCount: 40, linkedCount: 35 }, true],
-    ['complete, fewer users than links', { complete: true, returnedCount: 1, linkedCount: 35 }, true],
-    ['errored mid-way', { complete: false, returnedCount: 40, linkedCount: 35 }, false],
-    ['errored mid-way, no links', { complete: false, returnedCount: 0, linkedCount: 0 }, false],
-    ['empty while links exist', { complete: true, returnedCount: 0, linkedCount: 35 }, false],
-    ['empty while one link exists', { complete: true, returnedCount: 0, linkedCount: 1 }, false],
-    ['empty and no links', { complete: true, returnedCount: 0, linkedCount: 0 }, true],
+    ['complete, users returned, links exist', { complete: true, readByAdministrator: true, returnedCount: 40, linkedCount: 35 }, true],
+    ['complete, fewer users than links', { complete: true, readByAdministrator: true, returnedCount: 1, linkedCount: 35 }, true],
+    ['errored mid-way', { complete: false, readByAdministrator: true, returnedCount: 40, linkedCount: 35 }, false],
+    ['errored mid-way, no links', { complete: false, readByAdministrator: true, returnedCount: 0, linkedCount: 0 }, false],
+    ['empty while links exist', { complete: true, readByAdministrator: true, returnedCount: 0, linkedCount: 35 }, false],
+    ['empty while one link exists', { complete: true, readByAdministrator: true, returnedCount: 0, linkedCount: 1 }, false],
+    ['empty and no links', { complete: true, readByAdministrator: true, returnedCount: 0, linkedCount: 0 }, true],
+    ['complete but read without administrator rights', { complete: true, readByAdministrator: false, returnedCount: 40, linkedCount: 35 }, false],
+    ['read without administrator rights, no links', { complete: true, readByAdministrator: false, returnedCount: 3, linkedCount: 0 }, false],
   ])('%s → %s', (_name, summary, expected) => {
     expect(isExportTrustworthy(summary)).toBe(expected);
   });

@@ -53,6 +53,12 @@ export function evaluateRemovalGuard(input: RemovalGuardInput): RemovalGuardResu
 export interface ExportSummary {
   /** Every page of user.get was read without error. */
   complete: boolean;
+  /**
+   * The token's user was a portal administrator (user.admin true). For anyone else user.get
+   * hides users without a department and outside the caller's workgroups, even with
+   * ADMIN_MODE (rest/lib/api/user.php), so their absence proves nothing.
+   */
+  readByAdministrator: boolean;
   /** Users the export returned (in scope or not). */
   returnedCount: number;
   /** Users of this portal currently linked (any state but deleted). */
@@ -61,12 +67,13 @@ export interface ExportSummary {
 
 /**
  * Whether "missing from the export" may be read as "deleted in Bitrix24". Not when the export
- * errored mid-way (complete false), and not when it came back empty while links exist: a real
- * portal always has at least the user who installed the integration, so an empty list means a
- * permission or API problem, not that everyone was deleted. An empty export with no links is
- * fine (a new connection to an empty portal has nothing to delete).
+ * errored mid-way (complete false), not when it was read without administrator rights, and
+ * not when it came back empty while links exist: a real portal always has at least the user
+ * who installed the integration, so an empty list means a permission or API problem, not that
+ * everyone was deleted. An empty export with no links is fine (a new connection to an empty
+ * portal has nothing to delete).
  */
 export function isExportTrustworthy(summary: ExportSummary): boolean {
-  if (!summary.complete) return false;
+  if (!summary.complete || !summary.readByAdministrator) return false;
   return !(summary.returnedCount === 0 && summary.linkedCount > 0);
 }
