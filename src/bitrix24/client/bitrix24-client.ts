@@ -380,10 +380,10 @@ export class Bitrix24Client {
    * collateral of an earlier failure, and the run should be retried, not abandoned.
    */
   private async waitAfterCommandError(key: string, method: string, answer: { error: string; error_description?: string }, attempt: number, transientFailures: number): Promise<Bitrix24ErrorKind> {
-    const classified = classifyBitrix24Error(0, answer, { method });
+    const classified = classifyBitrix24Error(0, answer, { method, batchCommand: key });
     const kind = classified.kind === 'invalid_request' ? 'transient' : classified.kind;
     const retryAt = classified.code === 'OPERATION_TIME_LIMIT' ? this.timings.resetAt(method) : undefined;
-    const error = new Bitrix24Error(kind, classified.code, `batch command ${key} (${method}): ${classified.message}`, undefined, retryAt);
+    const error = new Bitrix24Error(kind, classified.code, classified.message, undefined, retryAt);
     const wait = this.retryDelay(error, method, attempt, transientFailures);
     if (wait === null) throw error;
     await sleep(wait);

@@ -123,7 +123,7 @@ export function errorClassOf(code: string, description: string, status: number):
  * Classifies an error answer `{ error, error_description }` with its HTTP status. The
  * message is what the owner reads, followed by Bitrix24's own words.
  */
-export function classifyBitrix24Error(status: number, body: unknown, context: { method?: string; operatingResetAt?: number } = {}): Bitrix24Error {
+export function classifyBitrix24Error(status: number, body: unknown, context: { method?: string; batchCommand?: string; operatingResetAt?: number } = {}): Bitrix24Error {
   const payload = (body ?? {}) as { error?: unknown; error_description?: unknown };
   const code = typeof payload.error === 'string' && payload.error ? payload.error : `HTTP_${status}`;
   const description = typeof payload.error_description === 'string' ? payload.error_description : '';
@@ -131,5 +131,6 @@ export function classifyBitrix24Error(status: number, body: unknown, context: { 
   const owner = known.owner.replace('{method}', context.method ?? 'the method');
   const said = `${status ? `${status} ` : ''}${code}${description ? ` — ${description}` : ''}`;
   const retryAt = code === 'OPERATION_TIME_LIMIT' && context.operatingResetAt ? context.operatingResetAt * 1000 : undefined;
-  return new Bitrix24Error(known.kind, code, `${owner} (Bitrix24: ${said})`, status, retryAt);
+  const where = context.batchCommand ? `, batch command ${context.batchCommand}` : '';
+  return new Bitrix24Error(known.kind, code, `${owner} (Bitrix24${where}: ${said})`, status, retryAt);
 }
