@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Bitrix24Department, Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { generatePortal, type PortalShares, type SystemUser } from './people-generator';
-import { asList, parsePhpQuery, phpHttpBuildQuery, phpIntval, phpJsonValue, phpTruthy, type PhpArray } from './php-wire';
+import { asList, parsePhpQuery, phpHttpBuildQuery, phpIntval, phpJsonValue, phpToPlain, phpTruthy, type PhpArray } from './php-wire';
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -594,6 +594,10 @@ export class PortalSimulator {
   authorizingUserId: number;
   /** Every event POST made, oldest first. */
   readonly deliveries: EventDelivery[] = [];
+  /** Every method call (top-level and batch sub-commands) with its parameters, while recordCalls is on. */
+  readonly calls: Array<{ method: string; params: Record<string, unknown> }> = [];
+  /** Keep `calls` (off by default: a 100,000-person export makes thousands). */
+  recordCalls = false;
 
   private readonly options: Required<Pick<PortalSimulatorOptions, 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'codeTtlSeconds' | 'pageSize' | 'license' | 'appStatus' | 'appVersion' | 'languageId' | 'operatingLimitSeconds' | 'operatingWindowSeconds' | 'operatingBucketSeconds' | 'timezoneOffset'>> & PortalSimulatorOptions;
   private readonly listeners: Listener[] = [];
@@ -1521,6 +1525,11 @@ export class PortalSimulator {
 
   /** One method call (top-level or a batch sub-command): scope, operating limit, faults, handler. */
   private call(method: string, params: PMap, auth: AuthContext, started = this.now(), perfStart = performance.now()): CallOk | CallFail {
+    if (this.recordCalls) {
+      const plain = phpToPlain(params) as Record<string, unknown>;
+      delete plain.auth;
+      this.calls.push({ method, params: plain });
+    }
     try {
       if (!(method in METHOD_SCOPES)) throw ERR.methodNotFound();
       if (!this.methodAllowed(method, auth)) throw ERR.insufficientScope(auth.kind === 'webhook');
