@@ -1634,10 +1634,15 @@ export class PortalSimulator {
     }
   }
 
+  /**
+   * The method is over its limit until resetInSeconds from now, the way the buckets of
+   * limits.md can put it: its time sits in one bucket that is the oldest and leaves the sum
+   * then (so operating_reset_at of later answers points at the block's end).
+   */
   private pushOperatingBlock(method: string, resetInSeconds: number): void {
     const now = this.now();
-    const buckets = this.operatingBuckets(method);
-    buckets.push({ startedAt: now, resetAt: now + resetInSeconds * 1000, seconds: this.options.operatingLimitSeconds + 1 });
+    const resetAt = now + resetInSeconds * 1000;
+    this.operating.set(method, [{ startedAt: resetAt - this.options.operatingWindowSeconds * 1000, resetAt, seconds: this.options.operatingLimitSeconds + 1 }]);
   }
 
   /** api-reference/data-types.md#time: the time block of every answer. */
