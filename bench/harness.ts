@@ -54,6 +54,12 @@ export interface ScenarioResult extends RowsWritten {
   rss: { sampledPeakMb: number; hwmMb: number | null; samples: number };
   queryLimitExceeded: number;
   rateLimited: number;
+  /** List calls that made the portal count a total (simulator stats.countedListCalls), by method. */
+  countedListCalls: Record<string, number>;
+  /** The largest time.operating (a method's seconds in the 10-minute window, limits.md) any answer carried. */
+  maxOperatingSeconds: number;
+  /** The largest processing time of one HTTP request (a batch: the sum of its commands). */
+  maxRequestProcessingSeconds: number;
   runId: string | null;
   runStatus: string | null;
   counters: Record<string, unknown> | null;
@@ -281,6 +287,8 @@ export class Harness {
     const perMethod = { ...stats.perMethod };
     const sent503 = stats.sent503;
     const rateLimited = stats.rateLimited;
+    const counted = { ...stats.countedListCalls };
+    const { maxOperatingSeconds, maxRequestProcessingSeconds } = stats;
     let profile: ScenarioResult['profile'];
     if (this.options.profile) {
       const serviceFile = `${profileBase}-service.cpuprofile`;
@@ -323,6 +331,9 @@ export class Harness {
       rss: { sampledPeakMb: peak.sampledPeakMb, hwmMb: peak.hwmMb, samples: rss.samples },
       queryLimitExceeded: sent503,
       rateLimited,
+      countedListCalls: counted,
+      maxOperatingSeconds: round3(maxOperatingSeconds),
+      maxRequestProcessingSeconds: round3(maxRequestProcessingSeconds),
       runId,
       runStatus: run?.status ?? null,
       counters: run?.counters ?? null,
@@ -481,6 +492,8 @@ export class Harness {
     await this.sim?.stop();
   }
 }
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 function omit(line: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(line).filter(([k]) => !keys.includes(k)));
