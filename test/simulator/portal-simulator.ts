@@ -1813,6 +1813,12 @@ export class PortalSimulator {
     const level = this.userScopeLevel(scopes);
     if (this.oldBox) return this.projectOldBoxUser(user, level, select);
     if (level === 'full' && !select && !this.options.legacyActiveYN) return user;
+    if (level === 'full' && select && !this.options.legacyActiveYN && !select.some((s) => s === '*' || s === 'UF_*')) {
+      // The export's path (a select of a dozen fields): walk the select, not the record.
+      const picked: Record<string, unknown> = { ID: user.ID };
+      for (const field of select) if (user[field] !== undefined) picked[field] = user[field];
+      return picked;
+    }
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(user)) {
       if (!this.fieldAllowed(key, level)) continue;

@@ -125,6 +125,11 @@ export const ON_PREMISE_OPERATING_LIMIT_SECONDS = 420;
 const USER_GET = 'user.get';
 const DEPARTMENT_GET = 'department.get';
 
+/** A department.get page (api-reference/departments/department-get.md: paged by start, counted). */
+function departmentPage(start: number): BatchCommand {
+  return { method: DEPARTMENT_GET, params: { sort: 'ID', order: 'ASC', start } };
+}
+
 /** A user.get page command of the keyset chain: `>ID` is a number, or a `$result[…]` reference. */
 function keysetPage(after: number | string): BatchCommand {
   return { method: USER_GET, params: { FILTER: { '>ID': after }, ADMIN_MODE: true, sort: 'ID', order: 'ASC', select: [...IMPORT_FIELDS], start: -1 } };
@@ -238,12 +243,15 @@ export class Bitrix24Client {
       const fixed: Array<[string, BatchCommand]> = [];
       if (adminPending) fixed.push(['admin', { method: 'user.admin' }]);
       if (countPending) fixed.push(['count', { method: USER_GET, params: { FILTER: { '>ID': countFrom }, ADMIN_MODE: true, sort: 'ID', order: 'ASC', select: ['ID'], start: 0 } }]);
+      // Department page one says how many pages follow, so it rides in the first request.
+      const firstDepartmentPage: boolean = departmentTotal === null && departmentStarts.includes(0);
+      if (firstDepartmentPage) fixed.push(['d0', departmentPage(0)]);
       const plan = planBatch({
         now: Date.now(),
         fixed: fixed.map(([, c]) => c.method),
         wanted: [
           { method: USER_GET, count: wantedUserPages },
-          { method: DEPARTMENT_GET, count: departmentStarts.length },
+          { method: DEPARTMENT_GET, count: firstDepartmentPage ? 0 : departmentStarts.length },
         ],
         budgets: this.timings.budgets([USER_GET, DEPARTMENT_GET, 'user.admin']),
         requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
@@ -258,8 +266,8 @@ export class Bitrix24Client {
       const [userPages, departmentPages] = plan.counts;
       const commands: Record<string, BatchCommand> = Object.fromEntries(fixed);
       for (let i = 0; i < userPages; i++) commands[`u${i}`] = keysetPage(i === 0 ? lastId : `$result[u${i - 1}][${PAGE_SIZE - 1}][ID]`);
-      const starts = departmentStarts.slice(0, departmentPages);
-      for (const start of starts) commands[`d${start}`] = { method: DEPARTMENT_GET, params: { sort: 'ID', order: 'ASC', start } };
+      const starts: number[] = firstDepartmentPage ? [0] : departmentStarts.slice(0, departmentPages);
+      for (const start of starts) commands[`d${start}`] = departmentPage(start);
       const batch = await this.batch(commands, { unmetered: new Set(['count']) });
 
       let failure: { key: string; method: string; error: { error: string; error_description?: string } } | null = null;
