@@ -6,8 +6,8 @@
  *
  * Options: --port N, --people N, --departments N, --seed N, --redirect-uri URL,
  * --scope user,department, --client-id ID, --client-secret SECRET, --member-id HEX,
- * --application-token HEX, --license ru_pro100, --no-rate-limit, --json (print the
- * connection facts as one JSON line instead of text).
+ * --application-token HEX, --license ru_pro100, --no-rate-limit, --old-box (old on-premise
+ * records: nulls, no USER_TYPE), --json (print the connection facts as one JSON line instead of text).
  */
 import { PortalSimulator, type PortalSimulatorOptions } from './portal-simulator';
 
@@ -74,12 +74,15 @@ function parseArgs(argv: string[]): { options: PortalSimulatorOptions; json: boo
       case '--no-rate-limit':
         options.rateLimit = false;
         break;
+      case '--old-box':
+        options.oldBox = true;
+        break;
       case '--json':
         json = true;
         break;
       case '--help':
       case '-h':
-        process.stdout.write('usage: main.js [--port N] [--people N] [--departments N] [--seed N] [--redirect-uri URL] [--scope LIST] [--client-id ID] [--client-secret S] [--member-id HEX] [--application-token HEX] [--license L] [--no-rate-limit] [--json]\n');
+        process.stdout.write('usage: main.js [--port N] [--people N] [--departments N] [--seed N] [--redirect-uri URL] [--scope LIST] [--client-id ID] [--client-secret S] [--member-id HEX] [--application-token HEX] [--license L] [--no-rate-limit] [--old-box] [--json]\n');
         process.exit(0);
         break;
       default:
