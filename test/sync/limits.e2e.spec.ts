@@ -73,7 +73,7 @@ describe('rate limits, operating-time blocks and 503 storms, up to the run deadl
   it('an OPERATION_TIME_LIMIT block already in force, with no reset time known, is waited out by probing', async () => {
     const { sim, id } = await freshPortal();
     try {
-      sim.faults.operatingLimit('user.get', 2);
+      sim.faults.operatingLimit('user.get', 4);
       const [run, ms] = await timed(() => synchronize(env.t, acme, id));
       expect(run.status).toBe('succeeded');
       expect(run.progress.processed).toBe(120);

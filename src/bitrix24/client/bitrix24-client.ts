@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Bitrix24Department, Bitrix24User } from '../bitrix24-user';
 import { planBatch } from './batch-pacing';
-import { Bitrix24Error, type Bitrix24ErrorKind, classifyBitrix24Error } from './bitrix24-error';
+import { Bitrix24Error, classifyBitrix24Error } from './bitrix24-error';
 import type { LeakyBucket } from './leaky-bucket';
 import { MethodTimings, type TimeBlock } from './method-timings';
 import { buildPhpQuery } from './php-query';
@@ -117,6 +117,13 @@ function rowsOf<T>(value: unknown): T[] {
 }
 
 const DEFAULT_MAX_WAIT_MS = 30_000;
+
+/** One operation's retries: until when it may wait, and how many failures in a row it had. */
+interface RetryState {
+  deadline: number;
+  attempt: number;
+  transient: number;
+}
 const DEFAULT_REQUEST_BUDGET_SECONDS = 20;
 /** limits.md: "the established limit is 480 seconds" (cloud). */
 export const CLOUD_OPERATING_LIMIT_SECONDS = 480;
@@ -235,8 +242,7 @@ export class Bitrix24Client {
     let departmentStarts: number[] = [0];
     let adminPending = options.requireAdmin === true;
     let countPending = true;
-    let attempt = 0;
-    let transientFailures = 0;
+    const retries = this.retryState();
     for (;;) {
       const remaining = counted ?? options.expectedUsers ?? null;
       const wantedUserPages = usersDone ? 0 : remaining === null ? MAX_BATCH_COMMANDS : Math.max(1, Math.ceil((remaining - fetched + 1) / PAGE_SIZE));
@@ -260,7 +266,7 @@ export class Bitrix24Client {
       });
       if (plan.kind === 'wait') {
         this.logger.log({ msg: 'Bitrix24 method time budget spent; waiting for the oldest bucket to reset', method: plan.method, waitMs: plan.until - Date.now() });
-        await this.sleepWithin(plan.until - Date.now(), plan.method, plan.until);
+        await this.sleepWithin(plan.until, plan.method, retries);
         continue;
       }
       const [userPages, departmentPages] = plan.counts;
@@ -324,14 +330,15 @@ export class Bitrix24Client {
         }
       }
       if (users.length || departments.length) {
-        attempt = 0;
-        transientFailures = 0;
+        // Progress: the failures so far were not in a row. The deadline stays.
+        retries.attempt = 0;
+        retries.transient = 0;
         if (users.length) lastYielded = lastId;
         yield { users, departments, totalUsers: Math.max(counted ?? 0, fetched), lastUserId: lastYielded };
       }
       if (failure) {
         const { key, method, error } = failure as { key: string; method: string; error: { error: string; error_description?: string } };
-        if ((await this.waitAfterCommandError(key, method, error, attempt++, transientFailures)) === 'transient') transientFailures++;
+        await this.waitAfterCommandError(key, method, error, retries);
       }
       if (usersDone && !departmentStarts.length && !adminPending && !countPending) return;
     }
@@ -342,6 +349,7 @@ export class Bitrix24Client {
     const unique = [...new Set(ids)];
     const found: Bitrix24User[] = [];
     let offset = 0;
+    const retries = this.retryState();
     while (offset < unique.length) {
       const plan = planBatch({
         now: Date.now(),
@@ -353,7 +361,7 @@ export class Bitrix24Client {
         maxCommands: MAX_BATCH_COMMANDS,
       });
       if (plan.kind === 'wait') {
-        await this.sleepWithin(plan.until - Date.now(), plan.method, plan.until);
+        await this.sleepWithin(plan.until, plan.method, retries);
         continue;
       }
       const commands: Record<string, BatchCommand> = {};
@@ -361,7 +369,7 @@ export class Bitrix24Client {
         const slice = unique.slice(offset + i * PAGE_SIZE, offset + (i + 1) * PAGE_SIZE);
         if (slice.length) commands[`u${i}`] = { method: USER_GET, params: { FILTER: { ID: slice }, ADMIN_MODE: true, select: [...IMPORT_FIELDS], start: -1 } };
       }
-      const batch = await this.batchRetryingCommands(commands);
+      const batch = await this.batchRetryingCommands(commands, retries);
       for (const key of Object.keys(commands)) found.push(...rowsOf<Bitrix24User>(batch.result[key]).map(pickImportFields));
       offset += Object.keys(commands).length * PAGE_SIZE;
     }
@@ -373,12 +381,12 @@ export class Bitrix24Client {
    * in one command) is sent again after the appropriate wait; any other sub-command error
    * ends the read with its typed error.
    */
-  private async batchRetryingCommands(commands: Record<string, BatchCommand>): Promise<BatchResult> {
-    for (let attempt = 0, transient = 0; ; attempt++) {
+  private async batchRetryingCommands(commands: Record<string, BatchCommand>, retries: RetryState): Promise<BatchResult> {
+    for (;;) {
       const batch = await this.batch(commands);
       const [key] = Object.keys(batch.errors);
       if (!key) return batch;
-      if ((await this.waitAfterCommandError(key, commands[key]?.method ?? 'batch', batch.errors[key], attempt, transient)) === 'transient') transient++;
+      await this.waitAfterCommandError(key, commands[key]?.method ?? 'batch', batch.errors[key], retries);
     }
   }
 
@@ -387,28 +395,27 @@ export class Bitrix24Client {
    * command Bitrix24 refused as malformed counts as transient: in a batch it is most often
    * collateral of an earlier failure, and the run should be retried, not abandoned.
    */
-  private async waitAfterCommandError(key: string, method: string, answer: { error: string; error_description?: string }, attempt: number, transientFailures: number): Promise<Bitrix24ErrorKind> {
+  private async waitAfterCommandError(key: string, method: string, answer: { error: string; error_description?: string }, retries: RetryState): Promise<void> {
     const classified = classifyBitrix24Error(0, answer, { method, batchCommand: key });
     const kind = classified.kind === 'invalid_request' ? 'transient' : classified.kind;
     const retryAt = classified.code === 'OPERATION_TIME_LIMIT' ? this.timings.resetAt(method) : undefined;
     const error = new Bitrix24Error(kind, classified.code, classified.message, undefined, retryAt);
-    const wait = this.retryDelay(error, method, attempt, transientFailures);
+    const wait = this.retryDelay(error, method, retries);
     if (wait === null) throw error;
     await sleep(wait);
-    return kind;
   }
 
-  /** Until when this client may wait (epoch ms): the run's deadline, or maxWaitMs from now. */
-  private deadline(): number {
-    return this.options.deadlineAt ?? Date.now() + (this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+  /** A fresh retry state: until the run's deadline, or maxWaitMs from now for a call outside a run. */
+  private retryState(): RetryState {
+    return { deadline: this.options.deadlineAt ?? Date.now() + (this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS), attempt: 0, transient: 0 };
   }
 
   /** Sleeps until a known block lifts, or throws a typed rate_limited error when that is past the deadline. */
-  private async sleepWithin(ms: number, method: string, until: number): Promise<void> {
-    if (Date.now() + ms > this.deadline()) {
+  private async sleepWithin(until: number, method: string, retries: RetryState): Promise<void> {
+    if (until > retries.deadline) {
       throw new Bitrix24Error('rate_limited', 'OPERATION_TIME_LIMIT', `${method} has used up its time budget on the portal until ${new Date(until).toISOString()}, past this run's deadline`, 429, until);
     }
-    await sleep(Math.max(0, ms));
+    await sleep(Math.max(0, until - Date.now()));
   }
 
   /**
@@ -425,9 +432,9 @@ export class Bitrix24Client {
    *   backoff, then the typed error, so a failing portal shows as failing;
    * - anything else: no retry.
    */
-  private retryDelay(error: Bitrix24Error, method: string, attempt: number, transientFailures: number): number | null {
-    const deadline = this.deadline();
-    const within = (ms: number) => (Date.now() + ms <= deadline ? Math.max(0, ms) : null);
+  private retryDelay(error: Bitrix24Error, method: string, retries: RetryState): number | null {
+    const attempt = retries.attempt++;
+    const within = (ms: number) => (Date.now() + ms <= retries.deadline ? Math.max(0, ms) : null);
     if (error.code === 'OPERATION_TIME_LIMIT') {
       const resetAt = error.retryAt ?? this.timings.resetAt(method);
       if (resetAt && resetAt > Date.now()) return within(Math.max(resetAt + 1000 - Date.now(), this.backoff(0)));
@@ -438,15 +445,15 @@ export class Bitrix24Client {
       return within(this.backoff(attempt));
     }
     if (error.kind === 'transient') {
-      return transientFailures < (this.options.maxTransientRetries ?? 4) ? within(this.backoff(transientFailures)) : null;
+      const failures = retries.transient++;
+      return failures < (this.options.maxTransientRetries ?? 4) ? within(this.backoff(failures)) : null;
     }
     return null;
   }
 
   private async request<T>(method: string, params: Record<string, unknown>): Promise<Bitrix24Envelope<T>> {
     let refreshed = false;
-    let transientFailures = 0;
-    let attempt = 0;
+    const retries = this.retryState();
     for (;;) {
       await this.options.bucket.take();
       const token = await this.session.accessToken();
@@ -468,12 +475,11 @@ export class Bitrix24Client {
         await this.session.refresh(token);
         continue;
       }
-      const wait = this.retryDelay(error, method, attempt++, transientFailures);
+      const wait = this.retryDelay(error, method, retries);
       if (wait === null) {
         if (error.code === 'OPERATION_TIME_LIMIT') throw new Bitrix24Error(error.kind, error.code, error.message, error.status, error.retryAt ?? this.timings.resetAt(method));
         throw error;
       }
-      if (error.kind === 'transient') transientFailures++;
       if (error.code === 'OPERATION_TIME_LIMIT') this.logger.warn({ msg: 'Bitrix24 method over its operating time limit; waiting', method, waitMs: wait });
       await sleep(wait);
     }
