@@ -18,8 +18,8 @@ export type ClientTarget =
 
 /**
  * Builds the REST client for a connection (or for a webhook/token being verified
- * before anything is stored). One leaky bucket and one record of method timings per
- * portal are shared by all clients in this process.
+ * before anything is stored). One leaky bucket per portal is shared by all clients in
+ * this process, and so is one record of method timings per stored connection.
  */
 @Injectable()
 export class Bitrix24ClientFactory {
@@ -47,6 +47,8 @@ export class Bitrix24ClientFactory {
     const row = await this.connections.findById(connectionId);
     if (!row) throw new Bitrix24Error('auth_revoked', 'CONNECTION_NOT_FOUND', 'The connection no longer exists');
     return this.build(this.connectionSession(row), row.memberId, row.rateLimitPerSecond, row.rateLimitBurst, {
+      // Only stored connections enter the registry: a webhook or token being verified is named by its caller.
+      timings: this.timings.for(row.id),
       deadlineAt: options.deadlineAt,
       operatingLimitSeconds: row.edition === 'on_premise' ? ON_PREMISE_OPERATING_LIMIT_SECONDS : CLOUD_OPERATING_LIMIT_SECONDS,
     });
@@ -61,11 +63,10 @@ export class Bitrix24ClientFactory {
     return this.build(staticSession(token.clientEndpoint, token.accessToken), token.portalKey, 2, 50);
   }
 
-  private build(session: Bitrix24Session, portalKey: string, perSecond: number, burst: number, extra: Pick<Bitrix24ClientOptions, 'deadlineAt' | 'operatingLimitSeconds'> = {}): Bitrix24Client {
+  private build(session: Bitrix24Session, portalKey: string, perSecond: number, burst: number, extra: Pick<Bitrix24ClientOptions, 'timings' | 'deadlineAt' | 'operatingLimitSeconds'> = {}): Bitrix24Client {
     return new Bitrix24Client(session, {
       policy: this.policy,
       bucket: this.buckets.for(portalKey, perSecond, burst),
-      timings: this.timings.for(portalKey),
       timeoutMs: this.config.bitrix24.requestTimeoutMs,
       retryBaseMs: this.config.bitrix24.retryBaseMs,
       requestBudgetSeconds: this.config.bitrix24.requestBudgetSeconds,
