@@ -5,7 +5,8 @@ import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { Bitrix24Token } from './bitrix24-token';
 import { Bitrix24Client, Bitrix24Session } from './client/bitrix24-client';
 import { Bitrix24Error } from './client/bitrix24-error';
-import { LeakyBucketRegistry } from './client/leaky-bucket';
+import { LeakyBucket, LeakyBucketRegistry } from './client/leaky-bucket';
+import { OutboundHttp } from './client/outbound-http';
 import { UrlPolicy } from './client/url-policy';
 import { Bitrix24TokenService } from './bitrix24-token.service';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
@@ -17,8 +18,9 @@ export type ClientTarget =
 
 /**
  * Builds the REST client for a connection (or for a webhook/token being verified
- * before anything is stored). One leaky bucket per portal is shared by all clients in
- * this process.
+ * before anything is stored). One leaky bucket per stored portal is shared by all
+ * clients in this process; a webhook or token being verified gets a bucket of its own,
+ * so caller-named keys never enter the registry.
  */
 @Injectable()
 export class Bitrix24ClientFactory {
@@ -31,31 +33,35 @@ export class Bitrix24ClientFactory {
     private readonly cipher: TokenCipher,
     private readonly tokens: Bitrix24TokenService,
     private readonly connections: Bitrix24ConnectionsRepository,
+    private readonly http: OutboundHttp,
   ) {}
 
   get policy(): UrlPolicy {
-    return { allowInsecure: this.config.bitrix24.allowInsecure, production: this.config.env === 'production' };
+    return this.http.policy;
   }
 
   async forConnection(connectionId: string): Promise<Bitrix24Client> {
     const row = await this.connections.findById(connectionId);
     if (!row) throw new Bitrix24Error('auth_revoked', 'CONNECTION_NOT_FOUND', 'The connection no longer exists');
-    return this.build(this.connectionSession(row), row.memberId, row.rateLimitPerSecond, row.rateLimitBurst);
+    return this.build(this.connectionSession(row), this.buckets.for(row.id, row.rateLimitPerSecond, row.rateLimitBurst));
   }
 
-  forWebhook(webhookUrl: string, portalKey: string): Bitrix24Client {
+  /** A webhook being verified before it is stored (its own bucket; the key is no longer used). */
+  forWebhook(webhookUrl: string, _portalKey?: string): Bitrix24Client {
     const base = webhookUrl.endsWith('/') ? webhookUrl : `${webhookUrl}/`;
-    return this.build(staticSession(base, null), portalKey, 2, 50);
+    return this.build(staticSession(base, null), new LeakyBucket(2, 50));
   }
 
+  /** A token being verified before it is stored (install, OAuth callback). */
   forToken(token: Bitrix24Token): Bitrix24Client {
-    return this.build(staticSession(token.clientEndpoint, token.accessToken), token.portalKey, 2, 50);
+    return this.build(staticSession(token.clientEndpoint, token.accessToken), new LeakyBucket(2, 50));
   }
 
-  private build(session: Bitrix24Session, portalKey: string, perSecond: number, burst: number): Bitrix24Client {
+  private build(session: Bitrix24Session, bucket: LeakyBucket): Bitrix24Client {
     return new Bitrix24Client(session, {
       policy: this.policy,
-      bucket: this.buckets.for(portalKey, perSecond, burst),
+      fetch: this.http.fetch,
+      bucket,
       timeoutMs: this.config.bitrix24.requestTimeoutMs,
       retryBaseMs: this.config.bitrix24.retryBaseMs,
       onHttpRequest: () => {
@@ -72,26 +78,28 @@ export class Bitrix24ClientFactory {
       baseUrl: () => base,
       accessToken: async () => (row.authType === 'webhook' ? null : this.tokens.accessToken(id)),
       refresh: (failed) => this.tokens.refresh(id, failed),
-      moved: async (newBase) => {
-        base = newBase;
-        const domain = new URL(newBase).host;
-        if (row.authType === 'webhook') await this.connections.moveWebhookTo(id, this.cipher.seal(newBase), domain);
-        else await this.connections.moveTo(id, newBase, domain);
+      // A webhook's new address comes only from the owner. For OAuth, the authorization
+      // server is the trusted source: refresh once, and follow only if its answer's
+      // client_endpoint (checked by the token service under the address policy) is there.
+      confirmMove: async (newHost) => {
+        if (row.authType !== 'oauth') return false;
+        await this.tokens.refresh(id, await this.tokens.accessToken(id));
+        const fresh = await this.connections.findById(id);
+        if (!fresh?.clientEndpoint || new URL(fresh.clientEndpoint).host.toLowerCase() !== newHost.toLowerCase()) return false;
+        base = fresh.clientEndpoint.endsWith('/') ? fresh.clientEndpoint : `${fresh.clientEndpoint}/`;
+        return true;
       },
     };
   }
 }
 
 function staticSession(baseUrl: string, accessToken: string | null): Bitrix24Session {
-  let base = baseUrl;
   return {
-    baseUrl: () => base,
+    baseUrl: () => baseUrl,
     accessToken: async () => accessToken,
     refresh: async () => {
       throw new Bitrix24Error('auth_revoked', 'expired_token', 'The access token expired before it was stored');
     },
-    moved: async (newBase) => {
-      base = newBase;
-    },
+    confirmMove: async () => false,
   };
 }

@@ -116,6 +116,10 @@ export interface SimulatorStats {
   secretLeaksToPortal: number;
   /** Event POSTs sent to handlers. */
   eventsPosted: number;
+  /** TCP connections accepted on any listener (portal, old addresses, OAuth server): 0 means nothing reached the simulator at all. */
+  connections: number;
+  /** HTTP requests received on any path. */
+  httpRequests: number;
 }
 
 /** One registered event handler (api-reference/events/event-get.md). */
@@ -825,10 +829,12 @@ export class PortalSimulator {
   /**
    * Posts ONAPPINSTALL to the app's install handler with a fresh token pair and the
    * application_token (api-reference/common/events/on-app-install.md). Marks the app installed.
+   * `userId` is who installs (default authorizingUserId): the tokens are that user's, so a
+   * non-administrator installer (user-admin.md: `user.admin` false) can be played.
    */
-  async postInstall(url: string): Promise<number> {
+  async postInstall(url: string, options: { userId?: number } = {}): Promise<number> {
     this.installed = true;
-    const pair = this.tokenResponse(this.authorizingUserId, this.scopes);
+    const pair = this.tokenResponse(options.userId ?? this.authorizingUserId, this.scopes);
     const body = phpHttpBuildQuery({
       event: 'ONAPPINSTALL',
       data: { VERSION: toStr(this.options.appVersion), ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: this.options.languageId },
@@ -909,6 +915,8 @@ export class PortalSimulator {
       secretsReceived: 0,
       secretLeaksToPortal: 0,
       eventsPosted: 0,
+      connections: 0,
+      httpRequests: 0,
     };
   }
 
@@ -1003,6 +1011,7 @@ export class PortalSimulator {
       });
     });
     server.keepAliveTimeout = 1000;
+    server.on('connection', () => this.statsData.connections++);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -1075,6 +1084,7 @@ export class PortalSimulator {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, listenerIndex: number): Promise<void> {
+    this.statsData.httpRequests++;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     if (this.faults.slowMs > 0) await this.delay(this.faults.slowMs);
@@ -1925,6 +1935,7 @@ export class PortalSimulator {
     return {
       result: {
         ID: 5,
+        // A local application's CODE is its client_id (rest/lib/app.php sets both at creation); a Marketplace one has its own (appCode).
         CODE: this.options.appCode ?? this.clientId,
         VERSION: this.options.appVersion,
         STATUS: this.options.appStatus,

@@ -10,6 +10,7 @@ export type Bitrix24ErrorKind =
   | 'payment_required' // subscription ended / REST not in the plan
   | 'rate_limited' // QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, OVERLOAD_LIMIT
   | 'portal_gone' // PORTAL_DELETED
+  | 'portal_moved' // a redirect to another host: never followed unless a trusted source confirms it
   | 'transient' // 5xx, network, timeout: worth retrying later
   | 'invalid_request'; // our request was wrong (a bug, or an unexpected answer)
 
@@ -58,4 +59,27 @@ export function classifyBitrix24Error(status: number, body: unknown, operatingRe
   const kind = KIND_BY_CODE[code] ?? (status >= 500 || status === 0 ? 'transient' : status === 401 ? 'auth_revoked' : 'invalid_request');
   const retryAt = code === 'OPERATION_TIME_LIMIT' && operatingResetAt ? operatingResetAt * 1000 : undefined;
   return new Bitrix24Error(kind, code, `Bitrix24 answered ${status} ${code}${description ? `: ${description}` : ''}`, status, retryAt);
+}
+
+/**
+ * Bitrix24 redirected a request to another host (settings/how-to-call-rest-api/change-domen.md).
+ * A redirect is not proof of anything, so it is never followed or stored on its own:
+ * the owner reconnects, or a token refresh whose answer names the new client_endpoint
+ * re-points an OAuth connection.
+ */
+export class PortalMovedError extends Bitrix24Error {
+  constructor(
+    readonly newHost: string,
+    refused: boolean,
+    status?: number,
+  ) {
+    super(
+      'portal_moved',
+      'PORTAL_MOVED',
+      refused
+        ? `Bitrix24 redirected the request to ${newHost}, an address this service refuses; nothing was sent there`
+        : `The portal answered that it moved to ${newHost}; reconnect it at its new address`,
+      status,
+    );
+  }
 }
