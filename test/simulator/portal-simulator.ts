@@ -412,6 +412,7 @@ export class SimulatorFaults {
   /** @internal */ pendingOperating = new Map<string, { afterCalls: number; resetInSeconds: number }>();
   /** @internal */ paymentRequired = false;
   /** @internal */ portalGone = false;
+  /** @internal */ redirectOrigin: string | null = null;
 
   constructor(private readonly onOperatingLimit: (method: string, resetInSeconds: number) => void, private readonly onReset: () => void) {}
 
@@ -452,8 +453,18 @@ export class SimulatorFaults {
     else this.pendingOperating.set(method.toLowerCase(), { afterCalls, resetInSeconds });
   }
 
+  /**
+   * A hostile or hijacked portal address: every REST request answers 302 with Location on
+   * `origin` (same path and query), the way a moved portal does (change-domen.md) — but to
+   * wherever the switch says, e.g. https://0.0.0.0:PORT or a private address.
+   */
+  redirectRest(origin: string | null): void {
+    this.redirectOrigin = origin;
+  }
+
   /** Clears every switch above and paymentRequired/portalGone (movePortal cannot be undone). */
   reset(): void {
+    this.redirectOrigin = null;
     this.storm503Left = 0;
     this.error500Left = 0;
     this.slowMs = 0;
@@ -1099,7 +1110,7 @@ export class PortalSimulator {
     }
     if (path === '/rest' || path.startsWith('/rest/')) {
       this.statsData.restRequests++;
-      if (listenerIndex !== this.activeListener) return this.redirect(req, res, url);
+      if (listenerIndex !== this.activeListener || this.faults.redirectOrigin) return this.redirect(req, res, url, this.faults.redirectOrigin ?? this.baseUrl);
       return this.handleRest(req, res, url);
     }
     req.resume();
@@ -1108,10 +1119,10 @@ export class PortalSimulator {
   }
 
   /** change-domen.md: the old address answers 302 to the new one. */
-  private redirect(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  private redirect(req: http.IncomingMessage, res: http.ServerResponse, url: URL, origin = this.baseUrl): void {
     req.resume();
     this.statsData.redirects++;
-    res.writeHead(302, { Location: `${this.baseUrl}${url.pathname}${url.search}`, 'Content-Length': '0' });
+    res.writeHead(302, { Location: `${origin}${url.pathname}${url.search}`, 'Content-Length': '0' });
     res.end();
   }
 
