@@ -20,7 +20,8 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
   app.disable('x-powered-by');
   // nosniff, no framing, a default-deny CSP (HTML routes set their own), HSTS over https.
   app.use(securityHeaders(config));
-  app.set('trust proxy', 'loopback');
+  // The client address (per-address rate limits) comes from X-Forwarded-For only through these proxies.
+  app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: true, parameterLimit: 1000 });
   app.useGlobalPipes(createValidationPipe());

@@ -7,6 +7,8 @@ export interface AppConfig {
   port: number;
   /** Listen address (HOST). */
   host: string;
+  /** Express `trust proxy` (TRUST_PROXY): a hop count or a list of trusted proxy addresses. */
+  trustProxy: number | string;
   publicUrl: string;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   db: {
@@ -60,6 +62,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
+    trustProxy: /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     logLevel: env.LOG_LEVEL,
     db: {

@@ -57,6 +57,14 @@ export class EnvironmentVariables {
   @Matches(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9.-]+)$/, { message: 'must be an IP address or host name to listen on, such as 0.0.0.0 or 127.0.0.1' })
   HOST = '0.0.0.0';
 
+  /**
+   * Which proxies' X-Forwarded-For is believed for the client address (rate limits): Express's
+   * `trust proxy` — `loopback` (default), a comma-separated list of addresses/CIDRs or
+   * `loopback, linklocal, uniquelocal`, or a hop count.
+   */
+  @Matches(/^(\d{1,2}|[A-Za-z0-9.:\/, ]{1,500})$/, { message: 'must be a hop count, or addresses/CIDR blocks/loopback|linklocal|uniquelocal, comma-separated' })
+  TRUST_PROXY = 'loopback';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' = 'info';
 

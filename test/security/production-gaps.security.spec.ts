@@ -51,6 +51,9 @@ describe('security: production headers, listen address, OpenAPI scheme, readable
     expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '::' }).host).toBe('::');
     expect(() => loadConfig({ HOST: 'bad host!' })).toThrow(/HOST/);
+    expect(loadConfig({}).trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, loopback' }).trustProxy).toBe('10.0.0.5, loopback');
   });
 
   it('a failed sync run logs its error code readably; OAuth codes inside URLs stay redacted', async () => {
