@@ -128,7 +128,8 @@ export class Bitrix24OAuthService {
       this.logger.warn({ msg: 'code exchange failed', reason });
       throw new DomainException('upstream', 'oauth_exchange_failed', `Bitrix24 did not accept the authorization (${reason}). Start the connection again.`);
     }
-    if (tokens.member_id && tokens.member_id !== memberId) {
+    // The answer's member_id is the portal's identity (settings/oauth/index.md); the query's is the browser's word.
+    if (!tokens.member_id || tokens.member_id !== memberId) {
       throw new DomainException('invalid', 'oauth_member_mismatch', 'The authorization server answered for a different portal.');
     }
     const clientEndpoint = assertClientEndpoint(tokens.client_endpoint, this.clients.policy);
