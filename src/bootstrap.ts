@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/validation';
 import { setupOpenApi } from './common/openapi';
+import { securityHeaders } from './common/security-headers';
 
 /**
  * Builds the application exactly as production runs it; tests call this too, so
@@ -17,12 +18,10 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  // API answers are JSON for programs: never sniffed into something a browser would run.
-  app.use((_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  app.set('trust proxy', 'loopback');
+  // nosniff, no framing, a default-deny CSP (HTML routes set their own), HSTS over https.
+  app.use(securityHeaders(config));
+  // The client address (per-address rate limits) comes from X-Forwarded-For only through these proxies.
+  app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: true, parameterLimit: 1000 });
   app.useGlobalPipes(createValidationPipe());

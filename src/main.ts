@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(config, logger);
-  await app.listen(config.port, '0.0.0.0');
+  await app.listen(config.port, config.host);
   logger.log({ msg: 'service listening', url: await app.getUrl(), publicUrl: config.publicUrl, env: config.env }, 'Bootstrap');
 }
 

@@ -11,6 +11,7 @@ import { ApiThrottlerGuard } from './api-throttler.guard';
 import { ApiKeyService } from './api-key.service';
 import { ApiKeysController } from './api-keys.controller';
 import { MeController } from './me.controller';
+import { PublicRateLimits } from './public-rate-limits.service';
 
 @Module({
   imports: [
@@ -24,10 +25,11 @@ import { MeController } from './me.controller';
   providers: [
     AccountsService,
     ApiKeyService,
+    PublicRateLimits,
     // Order matters: the key is authenticated first, so the throttler counts per key.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: ApiThrottlerGuard },
   ],
-  exports: [AccountsService, ApiKeyService],
+  exports: [AccountsService, ApiKeyService, PublicRateLimits],
 })
 export class AccessModule {}

@@ -7,6 +7,7 @@ import { ApiKeyService } from './api-key.service';
 import { Permission, roleHas } from './permissions';
 import type { RequestWithPrincipal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
+import { PublicRateLimits } from './public-rate-limits.service';
 import { REQUIRED_PERMISSION } from './require-permission.decorator';
 
 /**
@@ -19,6 +20,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyService,
+    private readonly limits: PublicRateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,8 +32,13 @@ export class ApiKeyGuard implements CanActivate {
     if (!match) {
       throw new DomainException('unauthenticated', 'unauthenticated', 'Send an API key as "Authorization: Bearer <key>"');
     }
+    // Guessing keys is throttled per address before a guess costs a database query.
+    this.limits.assertKeyAttemptsAllowed(req.ip);
     const principal = await this.keys.authenticate(match[1]);
-    if (!principal) throw new DomainException('unauthenticated', 'invalid_api_key', 'The API key is unknown or revoked');
+    if (!principal) {
+      this.limits.recordKeyFailure(req.ip);
+      throw new DomainException('unauthenticated', 'invalid_api_key', 'The API key is unknown or revoked');
+    }
     req.principal = principal;
     const needed = this.reflector.getAllAndOverride<Permission | undefined>(REQUIRED_PERMISSION, targets);
     if (needed && !roleHas(principal.role, needed)) {

@@ -91,35 +91,48 @@ export class ApiKeyService {
   }
 
   async update(accountId: string, id: string, input: { name?: string; role?: Role }, by: Principal): Promise<ApiKeyDto> {
-    const repo = this.db.getRepository(ApiKeyEntity);
-    const key = await repo.findOneBy({ id, accountId });
-    if (!key) throw notFound('API key');
-    if (key.revokedAt) throw new DomainException('conflict', 'api_key_revoked', 'A revoked key cannot be changed');
-    this.assertMayManage(by, key.role, 'change');
-    if (input.role && input.role !== key.role) {
-      this.assertMayManage(by, input.role, 'promote');
-      if (key.role === 'owner') await this.assertAnotherOwner(accountId, key.id);
-      if (input.role === 'integrator') {
-        throw new DomainException('invalid', 'integrator_by_creation_only', 'Create a new integrator key instead; it replaces the current one');
+    return this.underAccountLock(accountId, async (manager) => {
+      const repo = manager.getRepository(ApiKeyEntity);
+      const key = await repo.findOneBy({ id, accountId });
+      if (!key) throw notFound('API key');
+      if (key.revokedAt) throw new DomainException('conflict', 'api_key_revoked', 'A revoked key cannot be changed');
+      this.assertMayManage(by, key.role, 'change');
+      if (input.role && input.role !== key.role) {
+        this.assertMayManage(by, input.role, 'promote');
+        if (key.role === 'owner') await this.assertAnotherOwner(manager, accountId, key.id);
+        if (input.role === 'integrator') {
+          throw new DomainException('invalid', 'integrator_by_creation_only', 'Create a new integrator key instead; it replaces the current one');
+        }
       }
-    }
-    await repo.update({ id, accountId }, { name: input.name ?? key.name, role: input.role ?? key.role });
-    return toDto(await repo.findOneByOrFail({ id, accountId }));
+      await repo.update({ id, accountId }, { name: input.name ?? key.name, role: input.role ?? key.role });
+      return toDto(await repo.findOneByOrFail({ id, accountId }));
+    });
   }
 
   async revoke(accountId: string, id: string, by: Principal): Promise<ApiKeyDto> {
-    const repo = this.db.getRepository(ApiKeyEntity);
-    const key = await repo.findOneBy({ id, accountId });
-    if (!key) throw notFound('API key');
-    this.assertMayManage(by, key.role, 'revoke');
-    if (!key.revokedAt) {
-      if (key.role === 'owner') await this.assertAnotherOwner(accountId, key.id);
-      await this.db.query(
-        `UPDATE api_key SET revoked_at = now(), revoked_reason = 'revoked' WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`,
-        [id, accountId],
-      );
-    }
-    return toDto(await repo.findOneByOrFail({ id, accountId }));
+    return this.underAccountLock(accountId, async (manager) => {
+      const repo = manager.getRepository(ApiKeyEntity);
+      const key = await repo.findOneBy({ id, accountId });
+      if (!key) throw notFound('API key');
+      this.assertMayManage(by, key.role, 'revoke');
+      if (!key.revokedAt) {
+        if (key.role === 'owner') await this.assertAnotherOwner(manager, accountId, key.id);
+        await manager.query(`UPDATE api_key SET revoked_at = now(), revoked_reason = 'revoked' WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, [id, accountId]);
+      }
+      return toDto(await repo.findOneByOrFail({ id, accountId }));
+    });
+  }
+
+  /**
+   * Role changes and revocations of one account run one at a time: the account row is
+   * locked (SELECT … FOR UPDATE) before the keys are read, so two owners revoking or
+   * demoting each other at once cannot both see "another owner remains".
+   */
+  private underAccountLock<T>(accountId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (manager) => {
+      await manager.query(`SELECT id FROM account WHERE id = $1 FOR UPDATE`, [accountId]);
+      return work(manager);
+    });
   }
 
   private assertMayManage(by: Principal, role: Role, action: string): void {
@@ -131,8 +144,8 @@ export class ApiKeyService {
     }
   }
 
-  private async assertAnotherOwner(accountId: string, exceptId: string): Promise<void> {
-    const [{ count }] = await this.db.query(
+  private async assertAnotherOwner(manager: EntityManager, accountId: string, exceptId: string): Promise<void> {
+    const [{ count }] = await manager.query(
       `SELECT count(*)::int AS count FROM api_key WHERE account_id = $1 AND role = 'owner' AND revoked_at IS NULL AND id <> $2`,
       [accountId, exceptId],
     );

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { ExecutionContext } from '@nestjs/common';
+import { clientKey } from './bounded-rate-limiter';
 import type { RequestWithPrincipal } from './principal';
 
 /**
@@ -11,7 +12,8 @@ import type { RequestWithPrincipal } from './principal';
 export class ApiThrottlerGuard extends ThrottlerGuard {
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const principal = (req as RequestWithPrincipal).principal;
-    return principal ? `key:${principal.keyId}` : `ip:${String(req.ip)}`;
+    // Per client address on public routes, an IPv6 subscriber counted by its /64.
+    return principal ? `key:${principal.keyId}` : `ip:${clientKey(req.ip as string | undefined)}`;
   }
 
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {

@@ -43,8 +43,9 @@ export class Bitrix24ConnectionsController {
   @RequirePermission('connections:manage')
   @ApiOperation({ summary: 'Change sync settings: edition, extranet, default country, schedule, removal guard, rate limit' })
   @ApiOkResponse({ type: ConnectionDto })
+  @ApiResponse({ status: 403, description: "Raising removalGuardPercent above the service default needs 'sync:confirm_removals'" })
   update(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Body() body: UpdateConnectionDto): Promise<ConnectionDto> {
-    return this.connections.update(me.accountId, id, body);
+    return this.connections.update(me.accountId, id, body, me);
   }
 
   @Delete(':id')

@@ -24,9 +24,9 @@ export interface SealedTokens {
 export class Bitrix24ConnectionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Rows with the sealed webhook URL (not selected by default). */
+  /** Rows with the sealed webhook URL and application token (not selected by default; the mapper shows only whether one is stored). */
   private query() {
-    return this.db.getRepository(Bitrix24ConnectionEntity).createQueryBuilder('c').addSelect('c.webhookUrlEnc');
+    return this.db.getRepository(Bitrix24ConnectionEntity).createQueryBuilder('c').addSelect('c.webhookUrlEnc').addSelect('c.applicationTokenEnc');
   }
 
   listForAccount(accountId: string): Promise<Bitrix24ConnectionEntity[]> {
@@ -45,9 +45,9 @@ export class Bitrix24ConnectionsRepository {
   /** The connection of a portal (any account), with the sealed application token for event checks. */
   async findByMemberId(
     memberId: string,
-  ): Promise<{ id: string; account_id: string | null; state: string; domain: string; client_endpoint: string | null; application_token_enc: string | null } | null> {
+  ): Promise<{ id: string; member_id: string; account_id: string | null; state: string; domain: string; client_endpoint: string | null; application_token_enc: string | null } | null> {
     const [row] = await this.db.query(
-      `SELECT id, account_id, state, domain, client_endpoint, application_token_enc FROM bitrix24_connection WHERE member_id = $1`,
+      `SELECT id, member_id, account_id, state, domain, client_endpoint, application_token_enc FROM bitrix24_connection WHERE member_id = $1`,
       [memberId],
     );
     return row ?? null;
@@ -87,9 +87,10 @@ export class Bitrix24ConnectionsRepository {
   }
 
   /**
-   * The install callback (ONAPPINSTALL): records the portal and its application token.
-   * An already bound connection gets the new application token and, after a reinstall,
-   * the installer's tokens so it works again.
+   * A verified install (Bitrix24InstallVerifier): records the portal and its application
+   * token. An already bound connection gets the new application token, the fresh token
+   * pair and the address the authorization server named, so a reinstall repairs it.
+   * Never call this with anything that has not been verified.
    */
   async upsertFromInstall(memberId: string, domain: string, applicationTokenEnc: string, tokens: SealedTokens): Promise<{ id: string; accountId: string | null }> {
     const [row]: Array<{ id: string; account_id: string | null }> = await this.db.query(
@@ -129,19 +130,6 @@ export class Bitrix24ConnectionsRepository {
       [accountId, memberId, domain, webhookUrlEnc, scope, edition, userId],
     );
     return rows[0]?.id ?? null;
-  }
-
-  /** The portal moved (a redirect, or an event naming its new address). */
-  async moveTo(id: string, clientEndpoint: string, domain: string): Promise<void> {
-    await this.db.query(`UPDATE bitrix24_connection SET client_endpoint = $2, domain = $3, updated_at = now() WHERE id = $1 AND auth_type = 'oauth'`, [id, clientEndpoint, domain]);
-  }
-
-  async moveWebhookTo(id: string, webhookUrlEnc: string, domain: string): Promise<void> {
-    await this.db.query(`UPDATE bitrix24_connection SET webhook_url_enc = $2, domain = $3, updated_at = now() WHERE id = $1 AND auth_type = 'webhook'`, [id, webhookUrlEnc, domain]);
-  }
-
-  async setApplicationTokenIfMissing(id: string, applicationTokenEnc: string): Promise<void> {
-    await this.db.query(`UPDATE bitrix24_connection SET application_token_enc = $2 WHERE id = $1 AND application_token_enc IS NULL`, [id, applicationTokenEnc]);
   }
 
   async recordEventBinding(id: string, error: string | null): Promise<void> {

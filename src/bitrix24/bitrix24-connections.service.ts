@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '../access/principal';
+import { roleHas } from '../access/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { DomainException, notFound } from '../common/errors/domain.exception';
@@ -8,7 +10,7 @@ import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
 import { insufficientRightsMessage } from './admin-rights';
 import { Bitrix24Error, type Bitrix24ErrorKind } from './client/bitrix24-error';
-import { assertPublicHost, assertSafeUrl } from './client/url-policy';
+import { assertResolvableHost, assertSafeUrl } from './client/url-policy';
 import { toConnectionDto } from './connection.mapper';
 import { ConnectionDto, CreateWebhookConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
 import { maskWebhookUrl, parseWebhookUrl } from './portal-address';
@@ -65,9 +67,9 @@ export class Bitrix24ConnectionsService {
   async createWebhook(accountId: string, input: CreateWebhookConnectionDto): Promise<{ connection: ConnectionDto; created: boolean }> {
     const webhook = parseWebhookUrl(input.webhookUrl);
     const url = assertSafeUrl(webhook.baseUrl, this.clients.policy, 'webhookUrl');
-    await assertPublicHost(url, this.clients.policy, 'webhookUrl');
+    await assertResolvableHost(url, this.clients.policy, 'webhookUrl');
     const portalKey = `webhook:${webhook.domain}:${webhook.userId}`;
-    const client = this.clients.forWebhook(webhook.baseUrl, portalKey);
+    const client = this.clients.forWebhook(webhook.baseUrl);
     let granted: string[];
     try {
       const scope = await client.call<string[]>('scope');
@@ -104,8 +106,15 @@ export class Bitrix24ConnectionsService {
     return { connection: await this.get(accountId, id), created: !existing };
   }
 
-  async update(accountId: string, id: string, input: UpdateConnectionDto): Promise<ConnectionDto> {
+  async update(accountId: string, id: string, input: UpdateConnectionDto, by: Principal): Promise<ConnectionDto> {
     const row = await this.require(accountId, id);
+    // A higher threshold lets more removals through unconfirmed: that is confirming them in advance.
+    const guard = input.removalGuardPercent;
+    if (typeof guard === 'number' && guard > this.config.sync.removalGuardPercent && !roleHas(by.role, 'sync:confirm_removals')) {
+      throw new DomainException('forbidden', 'forbidden', `Raising removalGuardPercent above ${this.config.sync.removalGuardPercent} needs the permission 'sync:confirm_removals', which your key's role (${by.role}) lacks`, {
+        missingPermission: 'sync:confirm_removals',
+      });
+    }
     const patch: Record<string, unknown> = {
       edition: input.edition,
       include_extranet: input.includeExtranet,
@@ -146,6 +155,8 @@ export class Bitrix24ConnectionsService {
 
   private webhookProblem(error: unknown): DomainException {
     if (error instanceof DomainException) return error;
+    if (error instanceof Bitrix24Error && error.code === 'ADDRESS_REFUSED') return new DomainException('invalid', 'private_address', error.message);
+    if (error instanceof Bitrix24Error && error.kind === 'portal_moved') return new DomainException('unprocessable', 'portal_moved', error.message);
     if (error instanceof Bitrix24Error) {
       const byKind: Partial<Record<Bitrix24ErrorKind, string>> = {
         auth_revoked: 'webhook_rejected',

@@ -12,11 +12,14 @@ import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
 import { expiryOf } from './bitrix24-token.service';
 import { Bitrix24Error } from './client/bitrix24-error';
 import { Bitrix24OAuthServerClient, Bitrix24TokenResponse } from './client/oauth-server.client';
-import { assertSafeUrl } from './client/url-policy';
+import { OutboundHttp } from './client/outbound-http';
+import { addressRefusal, assertClientEndpoint, assertResolvableHost, assertSafeUrl } from './client/url-policy';
 import { parsePortalAddress } from './portal-address';
 import { queryRows } from '../database/query-rows';
 
 const STATE_TTL_MINUTES = 10;
+/** How long the connect probe waits for the portal to answer at all. */
+const PROBE_TIMEOUT_MS = 5_000;
 /** Events this service listens to (api-reference/events/event-bind.md). */
 const BOUND_EVENTS = ['ONUSERADD', 'ONAPPUNINSTALL'];
 
@@ -35,7 +38,8 @@ const hashState = (state: string) => createHash('sha256').update(state).digest('
  * The OAuth 2.0 app flow (settings/oauth/index.md): an owner starts it from the settings
  * page, Bitrix24 sends the browser back with a code, and the code is exchanged at the
  * allow-listed authorization server. The state is random, single-use, short-lived and
- * bound to the account that started the flow.
+ * bound to the account that started the flow and to the portal it was started for:
+ * the token answer's client_endpoint must be on that portal, or nothing is connected.
  */
 @Injectable()
 export class Bitrix24OAuthService {
@@ -48,6 +52,7 @@ export class Bitrix24OAuthService {
     private readonly connections: Bitrix24ConnectionsRepository,
     private readonly clients: Bitrix24ClientFactory,
     private readonly cipher: TokenCipher,
+    private readonly http: OutboundHttp,
     @Inject(BITRIX24_EVENT_SINK) private readonly sink: Bitrix24EventSink,
   ) {}
 
@@ -60,7 +65,7 @@ export class Bitrix24OAuthService {
       throw new DomainException('unavailable', 'oauth_not_configured', 'This service has no Bitrix24 application configured (BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET); connect with an incoming webhook instead');
     }
     const address = parsePortalAddress(portal, this.config.bitrix24.allowInsecure);
-    assertSafeUrl(address.origin, this.clients.policy, 'portal');
+    await this.probe(assertSafeUrl(address.origin, this.clients.policy, 'portal'));
     const state = randomBytes(24).toString('base64url');
     const expiresAt = new Date(Date.now() + STATE_TTL_MINUTES * 60_000);
     await this.db.query(
@@ -74,6 +79,29 @@ export class Bitrix24OAuthService {
     url.searchParams.set('client_id', this.config.bitrix24.clientId!);
     url.searchParams.set('state', state);
     return { authorizeUrl: url.toString(), expiresAt: expiresAt.toISOString() };
+  }
+
+  /**
+   * Before sending the owner's browser anywhere: the portal host resolves under the
+   * address policy and answers HTTP(S) at all (any status). Otherwise a clear 4xx
+   * instead of a redirect to a browser error page.
+   */
+  private async probe(origin: URL): Promise<void> {
+    await assertResolvableHost(origin, this.clients.policy, 'portal');
+    try {
+      const response = await this.http.fetch(new URL('/', origin), {
+        method: 'GET',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(Math.min(PROBE_TIMEOUT_MS, this.config.bitrix24.requestTimeoutMs)),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+    } catch (error) {
+      const refused = addressRefusal(error);
+      if (refused) throw new DomainException('invalid', 'private_address', `portal: ${refused.message}`);
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new DomainException('unprocessable', 'host_not_found', `portal: the host ${origin.host} does not resolve`);
+      throw new DomainException('unprocessable', 'portal_unreachable', `portal: ${origin.host} does not answer (${(error as Error).name === 'TimeoutError' ? 'no answer in time' : (code ?? 'connection failed')}); check the address`);
+    }
   }
 
   /** Completes the flow; returns the connection id. Throws DomainException for the error page. */
@@ -101,11 +129,16 @@ export class Bitrix24OAuthService {
       this.logger.warn({ msg: 'code exchange failed', reason });
       throw new DomainException('upstream', 'oauth_exchange_failed', `Bitrix24 did not accept the authorization (${reason}). Start the connection again.`);
     }
-    if (tokens.member_id && tokens.member_id !== memberId) {
+    // The answer's member_id is the portal's identity (settings/oauth/index.md); the query's is the browser's word.
+    if (!tokens.member_id || tokens.member_id !== memberId) {
       throw new DomainException('invalid', 'oauth_member_mismatch', 'The authorization server answered for a different portal.');
     }
-    const clientEndpoint = assertSafeUrl(tokens.client_endpoint, this.clients.policy, 'client_endpoint').toString();
-    const domain = new URL(clientEndpoint).host.toLowerCase();
+    const clientEndpoint = assertClientEndpoint(tokens.client_endpoint, this.clients.policy);
+    const domain = new URL(clientEndpoint).host;
+    if (domain !== claimed.portal_domain) {
+      this.logger.warn({ msg: 'authorization given on another portal than the flow was started for; nothing connected', startedFor: claimed.portal_domain, authorizedOn: domain });
+      throw new DomainException('invalid', 'oauth_portal_mismatch', `This authorization was given on ${domain}, but the connection was started for ${claimed.portal_domain}. Nothing was connected; start again from the settings page with the portal you want to connect.`);
+    }
     const id = await this.connections.upsertFromOAuth(claimed.account_id, memberId, domain, {
       accessTokenEnc: this.cipher.seal(tokens.access_token),
       refreshTokenEnc: this.cipher.seal(tokens.refresh_token),

@@ -81,13 +81,15 @@ export class Bitrix24TokenService {
         if (this.cipher.open(row.access_token_enc) !== failedToken) return; // another caller refreshed first
         try {
           const tokens = await this.oauth.refresh(serverDomainOf(row.server_endpoint), this.cipher.open(row.refresh_token_enc));
+          const endpoint = this.oauth.trustedClientEndpoint(tokens.client_endpoint);
           await manager.query(
             `UPDATE bitrix24_connection
                 SET access_token_enc = $2, refresh_token_enc = $3, access_expires_at = $4, refreshed_at = now(),
                     client_endpoint = coalesce($5, client_endpoint), scope = coalesce($6, scope), app_status = coalesce($7, app_status),
-                    updated_at = now()
+                    domain = coalesce($8, domain), updated_at = now()
               WHERE id = $1`,
-            [connectionId, this.cipher.seal(tokens.access_token), this.cipher.seal(tokens.refresh_token), expiryOf(tokens), tokens.client_endpoint ?? null, tokens.scope ?? null, tokens.status ?? null],
+            // The refresh answer is the trusted source of a moved portal's address, under the address policy.
+            [connectionId, this.cipher.seal(tokens.access_token), this.cipher.seal(tokens.refresh_token), expiryOf(tokens), endpoint, tokens.scope ?? null, tokens.status ?? null, endpoint ? new URL(endpoint).host : null],
           );
           this.logger.log({ msg: 'access token refreshed', connectionId });
         } catch (error) {

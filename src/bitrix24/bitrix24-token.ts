@@ -2,5 +2,6 @@
 export interface Bitrix24Token {
   clientEndpoint: string;
   accessToken: string;
-  portalKey: string;
+  /** Unused: a token being verified gets a rate-limit bucket of its own. */
+  portalKey?: string;
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessModule } from '../access/access.module';
 import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { Bitrix24ConnectionsController } from './bitrix24-connections.controller';
@@ -7,10 +8,12 @@ import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository
 import { Bitrix24ConnectionsService } from './bitrix24-connections.service';
 import { Bitrix24EventsController } from './bitrix24-events.controller';
 import { Bitrix24EventsService } from './bitrix24-events.service';
+import { Bitrix24InstallVerifier } from './bitrix24-install-verifier.service';
 import { Bitrix24OAuthController } from './bitrix24-oauth.controller';
 import { Bitrix24OAuthService } from './bitrix24-oauth.service';
 import { Bitrix24TokenService } from './bitrix24-token.service';
 import { Bitrix24OAuthServerClient } from './client/oauth-server.client';
+import { OutboundHttp } from './client/outbound-http';
 import { SecretResealService } from './secret-reseal.service';
 
 /**
@@ -19,9 +22,10 @@ import { SecretResealService } from './secret-reseal.service';
  * provided by the sync module.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Bitrix24ConnectionEntity])],
+  imports: [TypeOrmModule.forFeature([Bitrix24ConnectionEntity]), AccessModule],
   controllers: [Bitrix24OAuthController, Bitrix24EventsController, Bitrix24ConnectionsController],
   providers: [
+    OutboundHttp,
     Bitrix24OAuthServerClient,
     Bitrix24TokenService,
     Bitrix24ClientFactory,
@@ -29,8 +33,9 @@ import { SecretResealService } from './secret-reseal.service';
     Bitrix24ConnectionsService,
     Bitrix24OAuthService,
     Bitrix24EventsService,
+    Bitrix24InstallVerifier,
     SecretResealService,
   ],
-  exports: [Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService],
+  exports: [Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService, Bitrix24InstallVerifier, OutboundHttp],
 })
 export class Bitrix24Module {}

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config/app-config';
 import { insufficientRightsMessage } from './admin-rights';
 import type { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
-import type { ConnectionDto } from './dto/connection.dto';
+import type { ConnectionDto, PushedEventsDto } from './dto/connection.dto';
 
 export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig, webhookUrlMasked: string | null): ConnectionDto {
   return {
@@ -20,6 +20,7 @@ export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig
     webhookUrl: webhookUrlMasked,
     eventsBound: Boolean(row.eventsBoundAt),
     eventsError: row.eventsError,
+    pushedEvents: pushedEvents(row),
     settings: {
       includeExtranet: row.includeExtranet,
       defaultCountry: row.defaultCountry,
@@ -59,4 +60,26 @@ function portalUrl(row: Bitrix24ConnectionEntity, webhookUrlMasked: string | nul
     /* fall back to the domain */
   }
   return `https://${row.domain}`;
+}
+
+/**
+ * Whether pushed events work. Events are authenticated only by the application token a
+ * verified (administrator's) install stored, so an OAuth-only connection has none until
+ * an administrator reinstalls the application; it still imports on schedule.
+ */
+export function pushedEvents(row: Pick<Bitrix24ConnectionEntity, 'authType' | 'applicationTokenEnc' | 'eventsBoundAt' | 'eventsError'>): PushedEventsDto {
+  if (row.authType === 'webhook') {
+    return { enabled: false, reason: 'events_not_bound', hint: 'Incoming webhooks do not receive events; new employees arrive with the scheduled sync. Connect through the Bitrix24 application for new hires within seconds.' };
+  }
+  if (!row.applicationTokenEnc) {
+    return {
+      enabled: false,
+      reason: 'no_application_token',
+      hint: 'Ask a Bitrix24 administrator to reinstall the application (Applications → this application → Reinstall) so new employees arrive within seconds; until then they arrive with the scheduled sync.',
+    };
+  }
+  if (!row.eventsBoundAt) {
+    return { enabled: false, reason: 'events_not_bound', hint: `Event handlers could not be bound${row.eventsError ? ` (${row.eventsError.slice(0, 200)})` : ''}; connect the portal again from this page.` };
+  }
+  return { enabled: true, reason: null, hint: null };
 }

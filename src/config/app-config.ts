@@ -1,9 +1,14 @@
-import { EnvironmentVariables } from './environment';
+import type { Cidr } from '../bitrix24/client/ip-address';
+import { EnvironmentVariables, parseAllowedNetworks } from './environment';
 
 /** The validated configuration, grouped by capability. Built once at boot from the environment. */
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
   port: number;
+  /** Listen address (HOST). */
+  host: string;
+  /** Express `trust proxy` (TRUST_PROXY): a hop count or a list of trusted proxy addresses. */
+  trustProxy: number | string;
   publicUrl: string;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   db: {
@@ -23,6 +28,10 @@ export interface AppConfig {
     clientSecret?: string;
     oauthServers: string[];
     allowInsecure: boolean;
+    /** LAN blocks on-premise portals may live in (BITRIX24_ALLOWED_PRIVATE_NETWORKS). */
+    allowedPrivateNetworks: Cidr[];
+    /** What app.info must answer as CODE: BITRIX24_APP_CODE, else the client id. */
+    appCode?: string;
     requestTimeoutMs: number;
     retryBaseMs: number;
     /** Estimated processing seconds one request may carry (limits.md: a request must end within 60 s). */
@@ -41,6 +50,12 @@ export interface AppConfig {
   };
   api: {
     rateLimitPerMinute: number;
+    /** Unauthenticated endpoints, per client address and endpoint. */
+    publicRateLimitPerMinute: number;
+    /** Events and install posts per stored portal. */
+    portalRateLimitPerMinute: number;
+    /** Failed API-key attempts per client address. */
+    keyFailuresPerMinute: number;
   };
 }
 
@@ -50,6 +65,8 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
   return {
     env: env.NODE_ENV,
     port: env.PORT,
+    host: env.HOST,
+    trustProxy: /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     logLevel: env.LOG_LEVEL,
     db: {
@@ -67,6 +84,8 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       clientSecret: env.BITRIX24_CLIENT_SECRET,
       oauthServers: env.BITRIX24_OAUTH_SERVERS.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
       allowInsecure: env.BITRIX24_ALLOW_INSECURE,
+      allowedPrivateNetworks: parseAllowedNetworks(env.BITRIX24_ALLOWED_PRIVATE_NETWORKS) as Cidr[],
+      appCode: env.BITRIX24_APP_CODE ?? env.BITRIX24_CLIENT_ID,
       requestTimeoutMs: env.BITRIX24_REQUEST_TIMEOUT_MS,
       retryBaseMs: env.BITRIX24_RETRY_BASE_MS,
       requestBudgetSeconds: env.BITRIX24_REQUEST_BUDGET_SECONDS,
@@ -83,6 +102,9 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     },
     api: {
       rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+      portalRateLimitPerMinute: env.PORTAL_RATE_LIMIT_PER_MINUTE,
+      keyFailuresPerMinute: env.API_KEY_FAILURES_PER_MINUTE,
     },
   };
 }

@@ -14,6 +14,14 @@ describe('environment validation', () => {
     });
   });
 
+  it('reads BITRIX24_ALLOWED_PRIVATE_NETWORKS, refusing blocks that would open loopback, link-local or public space', () => {
+    expect(toAppConfig(validateEnvironment({ BITRIX24_ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/8, 192.168.10.0/24,fd00::/8' })).bitrix24.allowedPrivateNetworks.map((c) => c.text)).toEqual(['10.0.0.0/8', '192.168.10.0/24', 'fd00::/8']);
+    expect(toAppConfig(validateEnvironment({})).bitrix24.allowedPrivateNetworks).toEqual([]);
+    for (const bad of ['127.0.0.0/8', '169.254.0.0/16', '0.0.0.0/0', '8.8.8.0/24', '10.0.0.0', '::/0', 'fe80::/10', '10.0.0.0/4']) {
+      expect(() => validateEnvironment({ BITRIX24_ALLOWED_PRIVATE_NETWORKS: bad })).toThrow('BITRIX24_ALLOWED_PRIVATE_NETWORKS');
+    }
+  });
+
   it('treats empty values as unset', () => {
     expect(validateEnvironment({ PORT: '', DATABASE_URL: '' }).PORT).toBe(3000);
   });

@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { Cidr, classifyAddress, OPT_IN_CLASSES, parseCidr } from '../bitrix24/client/ip-address';
 import {
   IsBoolean,
   IsIn,
@@ -51,6 +52,18 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(65535)
   PORT = 3000;
+
+  /** The address to listen on: 0.0.0.0 (every interface), 127.0.0.1 behind a local proxy, :: for IPv6. */
+  @Matches(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9.-]+)$/, { message: 'must be an IP address or host name to listen on, such as 0.0.0.0 or 127.0.0.1' })
+  HOST = '0.0.0.0';
+
+  /**
+   * Which proxies' X-Forwarded-For is believed for the client address (rate limits): Express's
+   * `trust proxy` — `loopback` (default), a comma-separated list of addresses/CIDRs or
+   * `loopback, linklocal, uniquelocal`, or a hop count.
+   */
+  @Matches(/^(\d{1,2}|[A-Za-z0-9.:\/, ]{1,500})$/, { message: 'must be a hop count, or addresses/CIDR blocks/loopback|linklocal|uniquelocal, comma-separated' })
+  TRUST_PROXY = 'loopback';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' = 'info';
@@ -110,6 +123,26 @@ export class EnvironmentVariables {
   @Transform(toBoolean)
   @IsBoolean()
   BITRIX24_ALLOW_INSECURE = false;
+
+  /**
+   * On-premise portals on a LAN: comma-separated CIDR blocks of private (RFC 1918),
+   * shared (100.64/10) or unique-local (fc00::/7) addresses the service may contact.
+   * Loopback, link-local (cloud metadata) and other special ranges can never be allowed.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BITRIX24_ALLOWED_PRIVATE_NETWORKS?: string;
+
+  /**
+   * The application's code as app.info reports it (api-reference/common/system/app-info.md,
+   * CODE). A local application's code is its client id (rest/lib/app.php), the default;
+   * a Marketplace application has a code of its own.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'must be the application code shown by app.info, such as vendor.appname' })
+  BITRIX24_APP_CODE?: string;
 
   @Transform(toInteger)
   @IsInt()
@@ -180,6 +213,27 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(100000)
   API_RATE_LIMIT_PER_MINUTE = 600;
+
+  /** Per client address and endpoint: /bitrix24/events, /bitrix24/install, /bitrix24/oauth/callback. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  PUBLIC_RATE_LIMIT_PER_MINUTE = 300;
+
+  /** Per stored portal (member_id): events and install posts naming it. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  PORTAL_RATE_LIMIT_PER_MINUTE = 120;
+
+  /** Failed API-key attempts per client address before it gets 429 without a database query. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  API_KEY_FAILURES_PER_MINUTE = 30;
 }
 
 /** Variables whose values must never be echoed (logs, errors, health output). */
@@ -189,6 +243,26 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'TOKEN_ENCRYPTION_PREVIOUS_KEYS',
   'BITRIX24_CLIENT_SECRET',
 ]);
+
+/**
+ * BITRIX24_ALLOWED_PRIVATE_NETWORKS → CIDR blocks, or a message naming what is wrong.
+ * Only blocks inside the opt-in classes are accepted, so no setting can open loopback or
+ * the metadata address.
+ */
+export function parseAllowedNetworks(raw: string | undefined): Cidr[] | string {
+  const blocks: Cidr[] = [];
+  for (const text of (raw ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
+    const cidr = parseCidr(text);
+    if (!cidr) return `"${text}" is not a CIDR block such as 10.0.0.0/8 or fd00::/8`;
+    const minimum = cidr.version === 4 ? 8 : 7;
+    const base = cidr.version === 4 ? [...cidr.bytes].join('.') : Buffer.from(cidr.bytes).toString('hex').replace(/(.{4})(?!$)/g, '$1:');
+    if (cidr.bits < minimum || !OPT_IN_CLASSES.has(classifyAddress(base))) {
+      return `"${text}" is not inside a private (10/8, 172.16/12, 192.168/16), shared (100.64/10) or unique-local (fc00::/7) range`;
+    }
+    blocks.push(cidr);
+  }
+  return blocks;
+}
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -222,6 +296,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       problems.push('PUBLIC_URL: required when NODE_ENV=production (the https:// address Bitrix24 calls back)');
     }
   }
+  const networks = parseAllowedNetworks(env.BITRIX24_ALLOWED_PRIVATE_NETWORKS);
+  if (typeof networks === 'string') problems.push(`BITRIX24_ALLOWED_PRIVATE_NETWORKS=${JSON.stringify(env.BITRIX24_ALLOWED_PRIVATE_NETWORKS)}: ${networks}`);
   if (problems.length) throw new ConfigValidationError(problems);
   return env;
 }

@@ -82,12 +82,13 @@ describe('Bitrix24 REST client against the simulator', () => {
     expect((error as Bitrix24Error).kind).toBe('transient');
   });
 
-  it('follows a portal move (302) by re-POSTing, and remembers the new address', async () => {
+  it('a portal move (302) is followed only once the authorization server confirms it: one refresh, whose client_endpoint is stored', async () => {
     const oldDomain = env.sim.domain;
     const newBase = await env.sim.movePortal();
     const users = await readAll(env, connectionId);
     expect(users).toHaveLength(env.sim.users.length);
     expect(env.sim.stats.redirects).toBeGreaterThanOrEqual(1);
+    expect(env.sim.stats.refreshes.ok).toBe(1);
     const [row] = await env.t.dataSource.query(`SELECT domain, client_endpoint FROM bitrix24_connection WHERE id = $1`, [connectionId]);
     expect(row.domain).not.toBe(oldDomain);
     expect(row.client_endpoint).toBe(`${newBase}/rest/`);

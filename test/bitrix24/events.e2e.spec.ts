@@ -117,38 +117,43 @@ describe('Bitrix24 install and events', () => {
     }
   });
 
-  it('a connection made through OAuth alone learns its application token from an event the portal proves', async () => {
+  it('a connection made through OAuth alone learns no application token from events: they are refused until an administrator reinstalls', async () => {
     const other = await startPortalAndApp({ people: 3 }, { database: env.t.database });
     try {
       const account = await createAccount(other.t, 'OAuthOnly');
       const id = await connectPortal(other.t, account, other.sim);
       const user = other.sim.addUser({ NAME: 'Ev', LAST_NAME: 'Ent', EMAIL: 'ev@example.com' });
-      expect(await other.sim.fireOnUserAdd(user.ID)).toEqual([200]);
+      const restBefore = other.sim.stats.restRequests;
+      expect(await other.sim.fireOnUserAdd(user.ID)).toEqual([401]);
+      expect(other.sim.stats.restRequests).toBe(restBefore); // refused without calling anyone
       const [row] = await other.t.dataSource.query(`SELECT application_token_enc FROM bitrix24_connection WHERE id = $1`, [id]);
-      expect(row.application_token_enc).toMatch(/^enc1:/);
-      const forged = await request(other.t.url)
-        .post('/bitrix24/events')
-        .type('form')
-        .send(form({ event: 'ONAPPUNINSTALL', 'auth[member_id]': other.sim.memberId, 'auth[application_token]': 'forged' }))
-        .expect(401);
-      expect(forged.body.error.code).toBe('event_not_authenticated');
+      expect(row.application_token_enc).toBeNull();
+      const view = await request(other.t.url).get(`/api/v1/bitrix24/connections/${id}`).set(bearer(account.ownerKey)).expect(200);
+      expect(view.body.pushedEvents).toMatchObject({ enabled: false, reason: 'no_application_token' });
+      expect(view.body.pushedEvents.hint).toContain('administrator to reinstall');
+
+      expect(await other.sim.postInstall(`${other.t.url}/bitrix24/install`)).toBe(200);
+      expect(await other.sim.fireOnUserAdd(user.ID)).toEqual([200]);
+      const after = await request(other.t.url).get(`/api/v1/bitrix24/connections/${id}`).set(bearer(account.ownerKey)).expect(200);
+      expect(after.body.pushedEvents).toEqual({ enabled: true, reason: null, hint: null });
     } finally {
       await other.t.close();
       await other.sim.stop();
     }
   });
 
-  it('follows a portal that changed its address, as announced by an authenticated event', async () => {
+  it('an authenticated event naming a new portal address moves nothing (only the authorization server or the owner can)', async () => {
     const other = await startPortalAndApp({ people: 3 }, { database: env.t.database });
     try {
       const account = await createAccount(other.t, 'Moving');
       const id = await connectPortal(other.t, account, other.sim);
       await other.sim.postInstall(`${other.t.url}/bitrix24/install`);
-      const newBase = await other.sim.movePortal();
+      const [before] = await other.t.dataSource.query(`SELECT domain, client_endpoint FROM bitrix24_connection WHERE id = $1`, [id]);
+      await other.sim.movePortal();
       const user = other.sim.addUser({ NAME: 'Mo', LAST_NAME: 'Ved', EMAIL: 'moved@example.com' });
       expect(await other.sim.fireOnUserAdd(user.ID)).toEqual([200]);
       const [row] = await other.t.dataSource.query(`SELECT domain, client_endpoint FROM bitrix24_connection WHERE id = $1`, [id]);
-      expect(row).toEqual({ domain: new URL(newBase).host, client_endpoint: `${newBase}/rest/` });
+      expect(row).toEqual(before);
     } finally {
       await other.t.close();
       await other.sim.stop();

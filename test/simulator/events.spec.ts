@@ -95,6 +95,16 @@ describe('PortalSimulator events (api-reference/events/*, common/events/*)', () 
     expect((await callApp(sim, form.auth.access_token, 'profile')).status).toBe(200);
   });
 
+  it('postInstall can post as a chosen user: a non-administrator installer whose token answers user.admin false (user-admin.md)', async () => {
+    const plain = sim.users.find((u) => !sim.adminUserIds.includes(Number(u.ID)))!;
+    expect(await sim.postInstall(`${recorder.url}/install`, { userId: Number(plain.ID) })).toBe(200);
+    const form = parseForm(recorder.posts[0].body);
+    const current = await callApp(sim, form.auth.access_token, 'user.current');
+    expect((current.body.result as { ID: string }).ID).toBe(plain.ID);
+    expect((await callApp(sim, form.auth.access_token, 'user.admin')).body.result).toBe(false);
+    expect((await callApp(sim, form.auth.access_token, 'app.info')).body.result).toMatchObject({ CODE: sim.clientId });
+  });
+
   it('postUninstall posts ONAPPUNINSTALL without tokens to bound handlers and cuts API access', async () => {
     await callApp(sim, token, 'event.bind', { event: 'ONAPPUNINSTALL', handler: `${recorder.url}/uninstall` });
     const statuses = await sim.postUninstall(undefined, { clean: true });

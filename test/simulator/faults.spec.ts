@@ -139,6 +139,24 @@ describe('PortalSimulator limits (limits.md) and fault switches', () => {
     expect(sim.issueTokens().client_endpoint).toBe(sim.clientEndpoint);
   });
 
+  it('faults.redirectRest(origin): every REST request answers 302 to that origin, same path and query; reset() ends it', async () => {
+    sim.faults.redirectRest('https://0.0.0.0:8443');
+    const answer = await getJson(`${sim.clientEndpoint}user.get?auth=${token}`);
+    expect(answer.status).toBe(302);
+    expect(answer.headers.get('location')).toBe(`https://0.0.0.0:8443/rest/user.get?auth=${token}`);
+    expect(sim.stats.redirects).toBe(1);
+    sim.faults.reset();
+    expect((await callApp(sim, token, 'user.get')).status).toBe(200);
+  });
+
+  it('counts TCP connections and HTTP requests on every listener', async () => {
+    sim.resetStats();
+    await callApp(sim, token, 'profile');
+    await fetch(`${sim.baseUrl}/`);
+    expect(sim.stats.httpRequests).toBe(2);
+    expect(sim.stats.connections).toBeGreaterThanOrEqual(1);
+  });
+
   it('portalGone(): 403 PORTAL_DELETED', async () => {
     sim.portalGone();
     const answer = await callApp(sim, token, 'user.get');

@@ -107,6 +107,19 @@ describe('PortalSimulator OAuth (settings/oauth/index.md, auto-renewal.md, error
     expect((await refresh(renewed.refresh_token)).status).toBe(200);
   });
 
+  it('the refresh answer carries what settings/oauth/auto-renewal.md lists, for the token\'s own user and portal', async () => {
+    const installer = sim.users.find((u) => !sim.adminUserIds.includes(Number(u.ID)))!;
+    const pair = sim.issueTokens(Number(installer.ID));
+    const answer = await postForm(`http://${sim.serverDomain}/oauth/token/`, `grant_type=refresh_token&client_id=${sim.clientId}&client_secret=${sim.clientSecret}&refresh_token=${pair.refresh_token}`);
+    expect(answer.status).toBe(200);
+    expect(Object.keys(answer.body).sort()).toEqual(['access_token', 'client_endpoint', 'domain', 'expires', 'expires_in', 'member_id', 'refresh_token', 'scope', 'server_endpoint', 'status', 'user_id']);
+    expect(answer.body).toMatchObject({ member_id: sim.memberId, client_endpoint: sim.clientEndpoint, server_endpoint: sim.serverEndpoint, domain: sim.serverDomain, user_id: Number(installer.ID), expires_in: 3600 });
+    // After a move the answer names the new address: the trusted source of a portal's address.
+    const moved = await sim.movePortal();
+    const again = await postForm(`http://${sim.serverDomain}/oauth/token/`, `grant_type=refresh_token&client_id=${sim.clientId}&client_secret=${sim.clientSecret}&refresh_token=${answer.body.refresh_token}`);
+    expect(again.body.client_endpoint).toBe(`${moved}/rest/`);
+  });
+
   it('expireAccessTokens(): old tokens answer 401 expired_token, refreshing fixes it', async () => {
     const { tokens } = await codeFlow(sim);
     sim.expireAccessTokens();

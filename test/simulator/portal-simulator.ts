@@ -147,6 +147,10 @@ export interface SimulatorStats {
   maxOperatingSeconds: number;
   /** The largest processing time of one HTTP request (a batch: the sum of its commands), in seconds. */
   maxRequestProcessingSeconds: number;
+  /** TCP connections accepted on any listener (portal, old addresses, OAuth server): 0 means nothing reached the simulator at all. */
+  connections: number;
+  /** HTTP requests received on any path. */
+  httpRequests: number;
 }
 
 /** One registered event handler (api-reference/events/event-get.md). */
@@ -491,6 +495,7 @@ export class SimulatorFaults {
   /** @internal */ connectionErrorLeft = 0;
   /** @internal */ canned: { left: number; status: number; error: string; description: string } | null = null;
   /** @internal */ confirmationMethods = new Set<string>();
+  /** @internal */ redirectOrigin: string | null = null;
 
   constructor(private readonly onOperatingLimit: (method: string, resetInSeconds: number) => void, private readonly onReset: () => void) {}
 
@@ -562,11 +567,21 @@ export class SimulatorFaults {
     this.confirmationMethods.add(method.toLowerCase());
   }
 
+  /**
+   * A hostile or hijacked portal address: every REST request answers 302 with Location on
+   * `origin` (same path and query), the way a moved portal does (change-domen.md) — but to
+   * wherever the switch says, e.g. https://0.0.0.0:PORT or a private address.
+   */
+  redirectRest(origin: string | null): void {
+    this.redirectOrigin = origin;
+  }
+
   /** Clears every switch above and paymentRequired/portalGone (movePortal cannot be undone). */
   reset(): void {
     this.connectionErrorLeft = 0;
     this.canned = null;
     this.confirmationMethods.clear();
+    this.redirectOrigin = null;
     this.storm503Left = 0;
     this.error500Left = 0;
     this.slowMs = 0;
@@ -985,10 +1000,12 @@ export class PortalSimulator {
   /**
    * Posts ONAPPINSTALL to the app's install handler with a fresh token pair and the
    * application_token (api-reference/common/events/on-app-install.md). Marks the app installed.
+   * `userId` is who installs (default authorizingUserId): the tokens are that user's, so a
+   * non-administrator installer (user-admin.md: `user.admin` false) can be played.
    */
-  async postInstall(url: string): Promise<number> {
+  async postInstall(url: string, options: { userId?: number } = {}): Promise<number> {
     this.installed = true;
-    const pair = this.tokenResponse(this.authorizingUserId, this.scopes);
+    const pair = this.tokenResponse(options.userId ?? this.authorizingUserId, this.scopes);
     const body = phpHttpBuildQuery({
       event: 'ONAPPINSTALL',
       data: { VERSION: toStr(this.options.appVersion), ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: this.options.languageId },
@@ -1072,6 +1089,8 @@ export class PortalSimulator {
       countedListCalls: {},
       maxOperatingSeconds: 0,
       maxRequestProcessingSeconds: 0,
+      connections: 0,
+      httpRequests: 0,
     };
   }
 
@@ -1166,6 +1185,7 @@ export class PortalSimulator {
       });
     });
     server.keepAliveTimeout = 1000;
+    server.on('connection', () => this.statsData.connections++);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -1238,6 +1258,7 @@ export class PortalSimulator {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, listenerIndex: number): Promise<void> {
+    this.statsData.httpRequests++;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     if (this.faults.slowMs > 0) await this.delay(this.faults.slowMs);
@@ -1252,7 +1273,7 @@ export class PortalSimulator {
     }
     if (path === '/rest' || path.startsWith('/rest/')) {
       this.statsData.restRequests++;
-      if (listenerIndex !== this.activeListener) return this.redirect(req, res, url);
+      if (listenerIndex !== this.activeListener || this.faults.redirectOrigin) return this.redirect(req, res, url, this.faults.redirectOrigin ?? this.baseUrl);
       return this.handleRest(req, res, url);
     }
     req.resume();
@@ -1261,10 +1282,10 @@ export class PortalSimulator {
   }
 
   /** change-domen.md: the old address answers 302 to the new one. */
-  private redirect(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  private redirect(req: http.IncomingMessage, res: http.ServerResponse, url: URL, origin = this.baseUrl): void {
     req.resume();
     this.statsData.redirects++;
-    res.writeHead(302, { Location: `${this.baseUrl}${url.pathname}${url.search}`, 'Content-Length': '0' });
+    res.writeHead(302, { Location: `${origin}${url.pathname}${url.search}`, 'Content-Length': '0' });
     res.end();
   }
 
@@ -2223,6 +2244,7 @@ export class PortalSimulator {
     return {
       result: {
         ID: 5,
+        // A local application's CODE is its client_id (rest/lib/app.php sets both at creation); a Marketplace one has its own (appCode).
         CODE: this.options.appCode ?? this.clientId,
         VERSION: this.options.appVersion,
         STATUS: this.options.appStatus,

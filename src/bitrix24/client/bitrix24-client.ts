@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Bitrix24Department, Bitrix24User } from '../bitrix24-user';
 import { planBatch } from './batch-pacing';
-import { Bitrix24Error, classifyBitrix24Error } from './bitrix24-error';
+import { Bitrix24Error, classifyBitrix24Error, PortalMovedError } from './bitrix24-error';
 import type { LeakyBucket } from './leaky-bucket';
 import { MethodTimings, type TimeBlock } from './method-timings';
+import type { OutboundFetch, OutboundResponse } from './outbound-http';
 import { buildPhpQuery } from './php-query';
-import { assertSafeUrl, UrlPolicy } from './url-policy';
+import { addressRefusal, assertSafeUrl, UrlPolicy } from './url-policy';
 
 /** Fixed by Bitrix24 for list methods (api-reference/user/user-get.md: "always static: 50 records"). */
 export const PAGE_SIZE = 50;
@@ -20,12 +21,18 @@ export interface Bitrix24Session {
   accessToken(): Promise<string | null>;
   /** Bitrix24 said `failedToken` expired: get a fresh one (serialized across replicas). */
   refresh(failedToken: string): Promise<void>;
-  /** Bitrix24 redirected us: the portal moved to a new address. */
-  moved(newBaseUrl: string): Promise<void>;
+  /**
+   * Bitrix24 redirected us to `newHost`. A redirect proves nothing, so the session may
+   * only re-point if a trusted source confirms the move (for OAuth: a token refresh
+   * whose answer names that host as client_endpoint). True when baseUrl() now points there.
+   */
+  confirmMove(newHost: string): Promise<boolean>;
 }
 
 export interface Bitrix24ClientOptions {
   policy: UrlPolicy;
+  /** The policy-guarded transport (OutboundHttp.fetch). */
+  fetch: OutboundFetch;
   bucket: LeakyBucket;
   /** What this portal's answers said about method costs and budgets (shared per portal). */
   timings?: MethodTimings;
@@ -146,8 +153,9 @@ function keysetPage(after: number | string): BatchCommand {
  * The one Bitrix24 REST client. Paces requests with the portal's leaky bucket and each
  * method's time budget, refreshes an expired token once per request, waits out
  * QUERY_LIMIT_EXCEEDED, 503 storms and OPERATION_TIME_LIMIT blocks up to its deadline,
- * retries reads on network errors and 5xx, follows a portal move, and turns every other
- * failure into a typed Bitrix24Error.
+ * retries reads on network errors and 5xx, stops at a redirect to another host
+ * (re-pointing only when the authorization server confirms the move), and turns every
+ * other failure into a typed Bitrix24Error.
  */
 export class Bitrix24Client {
   private readonly logger = new Logger(Bitrix24Client.name);
@@ -453,6 +461,7 @@ export class Bitrix24Client {
 
   private async request<T>(method: string, params: Record<string, unknown>): Promise<Bitrix24Envelope<T>> {
     let refreshed = false;
+    let moveChecked = false;
     const retries = this.retryState();
     for (;;) {
       await this.options.bucket.take();
@@ -475,6 +484,13 @@ export class Bitrix24Client {
         await this.session.refresh(token);
         continue;
       }
+      if (error instanceof PortalMovedError && !moveChecked) {
+        moveChecked = true;
+        if (await this.session.confirmMove(error.newHost)) {
+          this.logger.warn({ msg: 'Bitrix24 portal moved; the authorization server confirmed its new address', to: error.newHost });
+          continue;
+        }
+      }
       const wait = this.retryDelay(error, method, retries);
       if (wait === null) {
         if (error.code === 'OPERATION_TIME_LIMIT') throw new Bitrix24Error(error.kind, error.code, error.message, error.status, error.retryAt ?? this.timings.resetAt(method));
@@ -485,16 +501,26 @@ export class Bitrix24Client {
     }
   }
 
-  /** POSTs JSON; follows a portal move (30x) by re-POSTing to the new address. */
+  /**
+   * POSTs JSON through the policy-guarded transport. A redirect within the same origin
+   * is followed (a path change); one to another host is never followed or stored: it
+   * ends the request with PortalMovedError (settings/how-to-call-rest-api/change-domen.md
+   * says a moved portal redirects, but anyone who controls the old address could send
+   * our token or webhook secret anywhere that way).
+   */
   private async post(method: string, payload: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
-    let url = `${this.session.baseUrl()}${method}.json`;
+    let url = new URL(`${this.session.baseUrl()}${method}.json`);
     const body = JSON.stringify(payload);
     for (let hop = 0; hop <= 3; hop++) {
-      assertSafeUrl(url, this.options.policy, 'Bitrix24 address');
-      this.options.onHttpRequest?.(method);
-      let response: Response;
       try {
-        response = await fetch(url, {
+        assertSafeUrl(url.toString(), this.options.policy, 'The portal address');
+      } catch (error) {
+        throw new Bitrix24Error('invalid_request', 'ADDRESS_REFUSED', (error as Error).message, 0);
+      }
+      this.options.onHttpRequest?.(method);
+      let response: OutboundResponse;
+      try {
+        response = await this.options.fetch(url, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           body,
@@ -502,6 +528,8 @@ export class Bitrix24Client {
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (error) {
+        const refused = addressRefusal(error);
+        if (refused) throw new Bitrix24Error('invalid_request', 'ADDRESS_REFUSED', `Bitrix24 request ${method} not sent: ${refused.message}`, 0);
         const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
         throw new Bitrix24Error('transient', 'NETWORK_ERROR', `Bitrix24 request ${method} failed: ${reason}`, 0);
       }
@@ -509,15 +537,24 @@ export class Bitrix24Client {
         const location = response.headers.get('location');
         await response.arrayBuffer().catch(() => undefined);
         if (!location) throw new Bitrix24Error('transient', 'BAD_REDIRECT', `Bitrix24 redirected ${method} without a Location`, response.status);
-        const next = new URL(location, url);
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          throw new Bitrix24Error('transient', 'BAD_REDIRECT', `Bitrix24 redirected ${method} to an unreadable address`, response.status);
+        }
+        if (next.origin !== url.origin) {
+          let refused = false;
+          try {
+            assertSafeUrl(next.origin, this.options.policy, 'Bitrix24 new address');
+          } catch {
+            refused = true;
+          }
+          this.logger.warn({ msg: 'Bitrix24 redirected to another host; not followed', to: next.host, refused });
+          throw new PortalMovedError(next.host, refused, response.status);
+        }
         next.search = '';
-        const suffix = `${method}.json`;
-        const path = next.pathname.endsWith(suffix) ? next.pathname.slice(0, -suffix.length) : next.pathname.replace(/[^/]*$/, '');
-        const newBase = `${next.origin}${path}`;
-        assertSafeUrl(newBase, this.options.policy, 'Bitrix24 new address');
-        this.logger.warn({ msg: 'Bitrix24 portal moved; following', to: next.origin });
-        await this.session.moved(newBase);
-        url = `${newBase}${suffix}`;
+        url = next;
         continue;
       }
       const text = await response.text();

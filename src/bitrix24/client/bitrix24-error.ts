@@ -22,6 +22,7 @@ export type Bitrix24ErrorKind =
   | 'rate_limited' // QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT: wait and go on
   | 'overload_blocked' // OVERLOAD_LIMIT: a manual block only Bitrix24 support lifts
   | 'portal_gone' // PORTAL_DELETED
+  | 'portal_moved' // a redirect to another host: never followed unless a trusted source confirms it
   | 'transient' // 5xx, network, timeout, unknown 401: worth retrying later
   | 'invalid_request'; // our request was wrong (a bug, or an unexpected answer)
 
@@ -133,4 +134,27 @@ export function classifyBitrix24Error(status: number, body: unknown, context: { 
   const retryAt = code === 'OPERATION_TIME_LIMIT' && context.operatingResetAt ? context.operatingResetAt * 1000 : undefined;
   const where = context.batchCommand ? `, batch command ${context.batchCommand}` : '';
   return new Bitrix24Error(known.kind, code, `${owner} (Bitrix24${where}: ${said})`, status, retryAt);
+}
+
+/**
+ * Bitrix24 redirected a request to another host (settings/how-to-call-rest-api/change-domen.md).
+ * A redirect is not proof of anything, so it is never followed or stored on its own:
+ * the owner reconnects, or a token refresh whose answer names the new client_endpoint
+ * re-points an OAuth connection.
+ */
+export class PortalMovedError extends Bitrix24Error {
+  constructor(
+    readonly newHost: string,
+    refused: boolean,
+    status?: number,
+  ) {
+    super(
+      'portal_moved',
+      'PORTAL_MOVED',
+      refused
+        ? `Bitrix24 redirected the request to ${newHost}, an address this service refuses; nothing was sent there`
+        : `The portal answered that it moved to ${newHost}; reconnect it at its new address`,
+      status,
+    );
+  }
 }

@@ -1,6 +1,5 @@
-import { LeakyBucket } from './leaky-bucket';
+import { LeakyBucket, LeakyBucketRegistry } from './leaky-bucket';
 import { buildPhpQuery } from './php-query';
-import { assertSafeUrl, isPrivateAddress } from './url-policy';
 
 describe('LeakyBucket (limits.md)', () => {
   it('admits a burst, then paces at the drain rate', async () => {
@@ -38,26 +37,19 @@ describe('buildPhpQuery (batch sub-commands)', () => {
   });
 });
 
-describe('URL policy', () => {
-  const strict = { allowInsecure: false, production: true };
-  it.each(['http://portal.example.com/rest/', 'https://127.0.0.1/rest/', 'https://localhost:8443/', 'https://u:p@portal.example.com/', 'not a url'])('refuses %s', (url) => {
-    expect(() => assertSafeUrl(url, strict)).toThrow();
-  });
-  it('accepts https portals, and loopback http in insecure (test) mode', () => {
-    expect(assertSafeUrl('https://acme.bitrix24.ru/rest/', strict).host).toBe('acme.bitrix24.ru');
-    expect(assertSafeUrl('http://127.0.0.1:4100/rest/', { allowInsecure: true, production: false }).port).toBe('4100');
-  });
-  it.each([
-    ['10.1.2.3', true],
-    ['172.20.0.1', true],
-    ['192.168.1.1', true],
-    ['169.254.169.254', true],
-    ['::1', true],
-    ['fd00::1', true],
-    ['::ffff:127.0.0.1', true],
-    ['8.8.8.8', false],
-    ['2a00:1450::1', false],
-  ])('isPrivateAddress(%s) = %s', (address, expected) => {
-    expect(isPrivateAddress(address)).toBe(expected);
+describe('LeakyBucketRegistry bounds', () => {
+  it('keeps one bucket per portal, drops idle ones and never holds more than its cap', () => {
+    let now = 0;
+    const registry = new LeakyBucketRegistry(3, 60_000, () => now);
+    const a = registry.for('a', 2, 50);
+    expect(registry.for('a', 2, 50)).toBe(a);
+    registry.for('b', 2, 50);
+    registry.for('c', 2, 50);
+    registry.for('d', 2, 50);
+    expect(registry.size).toBe(3);
+    expect(registry.for('a', 2, 50)).not.toBe(a); // the least recently used went first
+    now += 61_000;
+    registry.for('e', 2, 50);
+    expect(registry.size).toBe(1);
   });
 });

@@ -52,18 +52,35 @@ export class LeakyBucket {
   }
 }
 
-/** One bucket per portal per process, shared by every client talking to that portal. */
+/**
+ * One bucket per stored portal per process, shared by every client talking to that
+ * portal. Bounded: a bucket unused for `idleMs` has drained anyway and is dropped, and
+ * past `maxBuckets` the least recently used one goes (Map order is use order).
+ */
 export class LeakyBucketRegistry {
-  private readonly buckets = new Map<string, LeakyBucket>();
+  private readonly buckets = new Map<string, { bucket: LeakyBucket; usedAt: number }>();
+
+  constructor(
+    private readonly maxBuckets = 10_000,
+    private readonly idleMs = 15 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.buckets.size;
+  }
 
   for(portalKey: string, perSecond: number, burst: number): LeakyBucket {
-    let bucket = this.buckets.get(portalKey);
-    if (!bucket) {
-      bucket = new LeakyBucket(perSecond, burst);
-      this.buckets.set(portalKey, bucket);
-    } else {
-      bucket.configure(perSecond, burst);
+    const now = this.now();
+    const entry = this.buckets.get(portalKey);
+    this.buckets.delete(portalKey);
+    for (const [key, old] of this.buckets) {
+      if (now - old.usedAt < this.idleMs && this.buckets.size < this.maxBuckets) break;
+      this.buckets.delete(key);
     }
+    const bucket = entry?.bucket ?? new LeakyBucket(perSecond, burst);
+    if (entry) bucket.configure(perSecond, burst);
+    this.buckets.set(portalKey, { bucket, usedAt: now });
     return bucket;
   }
 }

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { DomainException } from '../../common/errors/domain.exception';
 import { Bitrix24Error, classifyBitrix24Error } from './bitrix24-error';
-import { assertSafeUrl } from './url-policy';
+import { OutboundHttp, OutboundResponse } from './outbound-http';
+import { addressRefusal, assertClientEndpoint, assertSafeUrl } from './url-policy';
 
 /** settings/oauth/index.md ("Application Authorization") and settings/oauth/auto-renewal.md. */
 export interface Bitrix24TokenResponse {
@@ -28,7 +29,10 @@ export interface Bitrix24TokenResponse {
 export class Bitrix24OAuthServerClient {
   private readonly logger = new Logger(Bitrix24OAuthServerClient.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly http: OutboundHttp,
+  ) {}
 
   get configured(): boolean {
     return Boolean(this.config.bitrix24.clientId && this.config.bitrix24.clientSecret);
@@ -42,7 +46,7 @@ export class Bitrix24OAuthServerClient {
     }
     const loopback = /^(127\.|localhost(:|$))/.test(host);
     const scheme = this.config.bitrix24.allowInsecure && loopback ? 'http' : 'https';
-    return assertSafeUrl(`${scheme}://${host}/oauth/token/`, { allowInsecure: this.config.bitrix24.allowInsecure, production: this.config.env === 'production' }, 'Authorization server');
+    return assertSafeUrl(`${scheme}://${host}/oauth/token/`, this.http.policy, 'Authorization server');
   }
 
   exchangeCode(serverDomain: string, code: string): Promise<Bitrix24TokenResponse> {
@@ -60,10 +64,11 @@ export class Bitrix24OAuthServerClient {
     }
     const url = this.tokenEndpoint(serverDomain);
     for (const [key, value] of Object.entries({ ...grant, client_id: clientId, client_secret: clientSecret })) url.searchParams.set(key, value);
-    let response: Response;
+    let response: OutboundResponse;
     try {
-      response = await fetch(url, { method: 'GET', redirect: 'error', signal: AbortSignal.timeout(this.config.bitrix24.requestTimeoutMs) });
+      response = await this.http.fetch(url, { method: 'GET', redirect: 'error', signal: AbortSignal.timeout(this.config.bitrix24.requestTimeoutMs) });
     } catch (error) {
+      if (addressRefusal(error)) throw new Bitrix24Error('invalid_request', 'ADDRESS_REFUSED', `The authorization server was not contacted: ${addressRefusal(error)!.message}`);
       throw new Bitrix24Error('transient', 'OAUTH_SERVER_UNREACHABLE', `The authorization server did not answer: ${(error as Error).name}`);
     }
     const text = await response.text();
@@ -80,5 +85,18 @@ export class Bitrix24OAuthServerClient {
       throw error;
     }
     return payload as Bitrix24TokenResponse;
+  }
+
+  /**
+   * The answer's client_endpoint when it passes the address policy (normalized), else
+   * null: the trusted source of a portal's address, but still only a URL from the network.
+   */
+  trustedClientEndpoint(raw: unknown): string | null {
+    try {
+      return assertClientEndpoint(raw, this.http.policy);
+    } catch (error) {
+      this.logger.warn({ msg: 'authorization server named a portal address the policy refuses; kept the stored one', error: (error as Error).message });
+      return null;
+    }
   }
 }

@@ -1,38 +1,47 @@
 import { lookup } from 'node:dns/promises';
+import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { DomainException } from '../../common/errors/domain.exception';
+import { AddressClass, Cidr, classifyAddress, inNetworks, OPT_IN_CLASSES } from './ip-address';
 
+/**
+ * The one address policy for every outbound request (portal, webhook, each redirect
+ * hop, the OAuth server, the connect probe): https only, no credentials in URLs, and
+ * no address outside the public internet — checked on the URL, on every address the
+ * host resolves to, and again on the address actually connected to (so DNS rebinding
+ * has no gap). BITRIX24_ALLOW_INSECURE (tests, the simulator; refused in production)
+ * switches the address checks off and allows http://.
+ */
 export interface UrlPolicy {
-  /** BITRIX24_ALLOW_INSECURE: plain http:// and loopback hosts (tests, the simulator). */
   allowInsecure: boolean;
-  /** In production, webhook hosts that resolve to private addresses are refused. */
-  production: boolean;
+  /** BITRIX24_ALLOWED_PRIVATE_NETWORKS: LAN blocks an operator opted in for on-premise portals. */
+  allowedPrivateNetworks: readonly Cidr[];
+  /** Resolves a host name to its addresses; dns.lookup unless a test injects one. */
+  resolve?: (host: string) => Promise<string[]>;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost']);
+const LOOPBACK_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)\.?$|\.localhost\.?$/i;
 
-export function isPrivateAddress(address: string): boolean {
-  if (isIP(address) === 4) {
-    const [a, b] = address.split('.').map(Number);
-    return (
-      a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224
-    );
-  }
-  const v6 = address.toLowerCase();
-  if (v6 === '::1' || v6 === '::') return true;
-  if (v6.startsWith('::ffff:')) return isPrivateAddress(v6.slice(7));
-  return /^(fc|fd|fe8|fe9|fea|feb)/.test(v6);
+/** Why an address may not be contacted, or null when it may. */
+export function refusedAddressClass(address: string, policy: Pick<UrlPolicy, 'allowInsecure' | 'allowedPrivateNetworks'>): AddressClass | null {
+  if (policy.allowInsecure) return null;
+  const cls = classifyAddress(address);
+  if (cls === 'public') return null;
+  if (OPT_IN_CLASSES.has(cls) && inNetworks(address, policy.allowedPrivateNetworks)) return null;
+  return cls;
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return LOOPBACK_NAMES.has(host) || (isIP(host) !== 0 && isPrivateAddress(host) && (host.startsWith('127.') || host === '::1'));
-}
+const refusal = (what: string, target: string, cls: AddressClass) =>
+  new DomainException('invalid', 'private_address', `${what} points at ${target}, a ${cls.replace(/_/g, '-')} address; only public addresses are contacted (BITRIX24_ALLOWED_PRIVATE_NETWORKS opts LAN ranges in)`, {
+    addressClass: cls,
+  });
+
+const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, '');
 
 /**
  * Checks an address before we send anything (tokens, secrets) to it: https only, no
- * credentials in the URL, no loopback, unless insecure mode is on for tests.
+ * credentials in the URL, and a host that is neither a loopback name nor a refused IP
+ * literal. Host names are resolved by assertResolvableHost and at connect time.
  */
 export function assertSafeUrl(raw: string, policy: UrlPolicy, what = 'URL'): URL {
   let url: URL;
@@ -45,19 +54,93 @@ export function assertSafeUrl(raw: string, policy: UrlPolicy, what = 'URL'): URL
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowInsecure)) {
     throw new DomainException('invalid', 'insecure_url', `${what} must use https://`);
   }
-  if (!policy.allowInsecure && isLoopbackHost(url.hostname)) {
-    throw new DomainException('invalid', 'private_address', `${what} points at this machine`);
+  if (policy.allowInsecure) return url;
+  const host = bare(url.hostname);
+  if (LOOPBACK_NAMES.test(host)) throw refusal(what, host, 'loopback');
+  if (isIP(host)) {
+    const cls = refusedAddressClass(host, policy);
+    if (cls) throw refusal(what, host, cls);
   }
   return url;
 }
 
-/** For webhook URLs in production: the host must not resolve to a private network. */
-export async function assertPublicHost(url: URL, policy: UrlPolicy, what = 'URL'): Promise<void> {
-  if (!policy.production || policy.allowInsecure) return;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+async function resolveHost(host: string, policy: UrlPolicy): Promise<string[]> {
+  if (isIP(host)) return [host];
+  if (policy.resolve) return policy.resolve(host);
+  return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+}
+
+/**
+ * Resolves the URL's host: it must resolve (else 422 host_not_found) and, outside
+ * insecure mode, every address must be allowed (else 400 private_address). The
+ * connection itself is checked again by the guarded dispatcher.
+ */
+export async function assertResolvableHost(url: URL, policy: UrlPolicy, what = 'URL'): Promise<string[]> {
+  const host = bare(url.hostname);
+  const addresses = await resolveHost(host, policy).catch(() => [] as string[]);
   if (!addresses.length) throw new DomainException('unprocessable', 'host_not_found', `${what}: the host ${host} does not resolve`);
-  if (addresses.some(isPrivateAddress)) {
-    throw new DomainException('invalid', 'private_address', `${what} resolves to a private network address, which is refused`);
+  for (const address of addresses) {
+    const cls = refusedAddressClass(address, policy);
+    if (cls) throw refusal(what, `${host} (${address})`, cls);
   }
+  return addresses;
+}
+
+/** Raised inside a connection attempt when the resolved address is refused. */
+export class AddressRefusedError extends Error {
+  readonly code = 'ERR_ADDRESS_REFUSED';
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly addressClass: AddressClass,
+  ) {
+    super(`${host} resolved to ${address}, a ${addressClass.replace(/_/g, '-')} address, which is refused`);
+    this.name = 'AddressRefusedError';
+  }
+}
+
+/** The AddressRefusedError somewhere in an error's cause chain (fetch wraps it). */
+export function addressRefusal(error: unknown): AddressRefusedError | null {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof AddressRefusedError) return e;
+  }
+  return null;
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for net/tls connect: resolves the host and refuses the connection when any
+ * address it got is refused by the policy, so the address connected to is the address
+ * checked (no DNS-rebinding window between a check and the connect).
+ */
+export function guardedLookup(policy: UrlPolicy) {
+  return (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback): void => {
+    resolveHost(bare(hostname), policy).then(
+      (addresses) => {
+        if (!addresses.length) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+        for (const address of addresses) {
+          const cls = refusedAddressClass(address, policy);
+          if (cls) return callback(new AddressRefusedError(hostname, address, cls) as NodeJS.ErrnoException, []);
+        }
+        const entries = addresses.map((address) => ({ address, family: isIP(address) }));
+        if (options?.all) callback(null, entries);
+        else callback(null, entries[0].address, entries[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, []),
+    );
+  };
+}
+
+/**
+ * A `client_endpoint` from the authorization server's answer (settings/oauth/index.md:
+ * "The address of the Bitrix24 REST interface"): kept with its scheme and port, checked
+ * by the policy, and required to be a `/rest/` address. Returns it normalized.
+ */
+export function assertClientEndpoint(raw: unknown, policy: UrlPolicy): string {
+  if (typeof raw !== 'string' || raw.length > 500) throw new DomainException('unprocessable', 'client_endpoint_invalid', 'The authorization server answered without a usable portal address');
+  const url = assertSafeUrl(raw, policy, 'The portal address (client_endpoint)');
+  if (!/\/rest\/?$/.test(url.pathname) || url.search || url.hash) throw new DomainException('unprocessable', 'client_endpoint_invalid', 'The authorization server answered with a portal address that is not a REST address');
+  url.pathname = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+  return url.toString();
 }

@@ -139,6 +139,22 @@ export class ConnectionSyncStateDto {
   @ApiProperty({ description: 'false while the connection is not polled (needs re-authorization or an administrator, uninstalled, disconnected)' }) polling: boolean;
 }
 
+export class PushedEventsDto {
+  @ApiProperty({ description: 'Bitrix24 pushes events (ONUSERADD, ONAPPUNINSTALL) that this service can authenticate, so new hires arrive within seconds' })
+  enabled: boolean;
+
+  @ApiProperty({
+    enum: ['no_application_token', 'events_not_bound'],
+    nullable: true,
+    type: String,
+    description: 'Why not: no application token was stored from a verified install (events cannot be authenticated), or the handlers are not bound',
+  })
+  reason: 'no_application_token' | 'events_not_bound' | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'What the owner can do about it' })
+  hint: string | null;
+}
+
 export class ConnectionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['oauth', 'webhook'] }) authType: string;
@@ -159,6 +175,7 @@ export class ConnectionDto {
   @ApiProperty({ nullable: true, type: String, description: 'Webhook address with its secret hidden' }) webhookUrl: string | null;
   @ApiProperty({ description: 'ONUSERADD is bound, so new users are imported within seconds' }) eventsBound: boolean;
   @ApiProperty({ nullable: true, type: String }) eventsError: string | null;
+  @ApiProperty({ type: PushedEventsDto }) pushedEvents: PushedEventsDto;
   @ApiProperty({ type: ConnectionSettingsDto }) settings: ConnectionSettingsDto;
   @ApiProperty({ type: ConnectionSyncStateDto }) sync: ConnectionSyncStateDto;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

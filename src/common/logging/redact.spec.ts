@@ -19,6 +19,13 @@ describe('redaction of secrets in logs', () => {
     expect(out).toContain('visible');
   });
 
+  it('keeps error codes readable and still scrubs OAuth codes and states in URLs', () => {
+    const out = redact({ msg: 'sync run failed', code: 'PORTAL_DELETED', url: '/bitrix24/oauth/callback?code=c0de5ecret&state=st4te&member_id=m' }) as Record<string, string>;
+    expect(out.code).toBe('PORTAL_DELETED');
+    expect(out.url).not.toMatch(/c0de5ecret|st4te/);
+    expect(out.url).toContain('member_id=m');
+  });
+
   it('writes JSON lines with the context and without the secret', () => {
     const lines: string[] = [];
     const logger = new JsonLogger('debug', (line) => lines.push(line));

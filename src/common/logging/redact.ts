@@ -3,7 +3,9 @@
  * replaced whole; strings are scrubbed of bearer keys, OAuth parameters and the
  * secret path segment of Bitrix24 incoming-webhook URLs (`/rest/<user>/<secret>/`).
  */
-const SECRET_KEY = /(pass(word)?|secret|token|authorization|api[-_]?key|cookie|^code$|^state$|^auth$|^key$|webhook_?url|credential)/i;
+// Not `code`: error codes must stay readable in logs. An OAuth code only ever travels in
+// a URL or query string, which SECRET_PATTERNS scrubs (`code=…`).
+const SECRET_KEY = /(pass(word)?|secret|token|authorization|api[-_]?key|cookie|^state$|^auth$|^key$|webhook_?url|credential)/i;
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]'],
