@@ -15,7 +15,7 @@ import type { Bitrix24Department, Bitrix24User } from '../../src/bitrix24/bitrix
 import { generatePortal, type PortalShares, type SystemUser } from './people-generator';
 import { appFrameBody, appFrameRequest, appHostPage, notInstalledPage, type AppFrameOpen } from './app-frame';
 import { OfflineEventQueue, OfflineQueueError } from './offline-queue';
-import { asList, parsePhpQuery, phpHttpBuildQuery, phpJsonValue, phpToPlain, phpTruthy, type PhpArray } from './php-wire';
+import { asList, parsePhpQuery, phpHttpBuildQuery, phpJsonValue, phpTruthy, type PhpArray } from './php-wire';
 
 // ---------------------------------------------------------------------------------------
 // Public types
