@@ -3,6 +3,7 @@ import { CreateBitrix24Connections1795305700000 } from './1795305700000-CreateBi
 import { CreateEmployees1795305800000 } from './1795305800000-CreateEmployees';
 import { CreateSyncRuns1795305900000 } from './1795305900000-CreateSyncRuns';
 import { CreateTypeormMetadata1795306000000 } from './1795306000000-CreateTypeormMetadata';
+import { AddAppInstallationAndOfflineEvents1795307500000 } from './1795307500000-AddAppInstallationAndOfflineEvents';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -15,4 +16,5 @@ export const ALL_MIGRATIONS = [
   CreateEmployees1795305800000,
   CreateSyncRuns1795305900000,
   CreateTypeormMetadata1795306000000,
+  AddAppInstallationAndOfflineEvents1795307500000,
 ];

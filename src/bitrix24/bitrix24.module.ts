@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessModule } from '../access/access.module';
+import { Bitrix24AppStateRepository } from './bitrix24-app-state.repository';
 import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { Bitrix24ConnectionsController } from './bitrix24-connections.controller';
@@ -9,6 +10,8 @@ import { Bitrix24ConnectionsService } from './bitrix24-connections.service';
 import { Bitrix24EventsController } from './bitrix24-events.controller';
 import { Bitrix24EventsService } from './bitrix24-events.service';
 import { Bitrix24InstallVerifier } from './bitrix24-install-verifier.service';
+import { Bitrix24InstallationService } from './bitrix24-installation.service';
+import { Bitrix24InstallsService } from './bitrix24-installs.service';
 import { Bitrix24OAuthController } from './bitrix24-oauth.controller';
 import { Bitrix24OAuthService } from './bitrix24-oauth.service';
 import { Bitrix24TokenService } from './bitrix24-token.service';
@@ -34,6 +37,9 @@ import { SecretResealService } from './secret-reseal.service';
     Bitrix24OAuthService,
     Bitrix24EventsService,
     Bitrix24InstallVerifier,
+    Bitrix24AppStateRepository,
+    Bitrix24InstallationService,
+    Bitrix24InstallsService,
     SecretResealService,
   ],
   exports: [Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService, Bitrix24InstallVerifier, OutboundHttp],
