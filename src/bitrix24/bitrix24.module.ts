@@ -13,6 +13,7 @@ import { Bitrix24InstallVerifier } from './bitrix24-install-verifier.service';
 import { Bitrix24InstallationService } from './bitrix24-installation.service';
 import { Bitrix24InstallsService } from './bitrix24-installs.service';
 import { Bitrix24OAuthController } from './bitrix24-oauth.controller';
+import { Bitrix24OfflineEventsCollector } from './bitrix24-offline-events.service';
 import { Bitrix24OAuthService } from './bitrix24-oauth.service';
 import { Bitrix24TokenService } from './bitrix24-token.service';
 import { Bitrix24OAuthServerClient } from './client/oauth-server.client';
@@ -40,8 +41,9 @@ import { SecretResealService } from './secret-reseal.service';
     Bitrix24AppStateRepository,
     Bitrix24InstallationService,
     Bitrix24InstallsService,
+    Bitrix24OfflineEventsCollector,
     SecretResealService,
   ],
-  exports: [Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService, Bitrix24InstallVerifier, OutboundHttp],
+  exports: [Bitrix24OfflineEventsCollector, Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService, Bitrix24InstallVerifier, OutboundHttp],
 })
 export class Bitrix24Module {}

@@ -34,6 +34,8 @@ export interface AppConfig {
     appCode?: string;
     requestTimeoutMs: number;
     retryBaseMs: number;
+    /** BITRIX24_OFFLINE_EVENTS_POLL_MINUTES: cadence of the offline queue for connections without pushed events. */
+    offlinePollMinutes: number;
   };
   sync: {
     intervalMinutes: number;
@@ -84,6 +86,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       appCode: env.BITRIX24_APP_CODE ?? env.BITRIX24_CLIENT_ID,
       requestTimeoutMs: env.BITRIX24_REQUEST_TIMEOUT_MS,
       retryBaseMs: env.BITRIX24_RETRY_BASE_MS,
+      offlinePollMinutes: env.BITRIX24_OFFLINE_EVENTS_POLL_MINUTES,
     },
     sync: {
       intervalMinutes: env.SYNC_INTERVAL_MINUTES,
