@@ -25,6 +25,12 @@ module.exports = tseslint.config(
     rules: { 'no-undef': 'error', '@typescript-eslint/no-unused-vars': ['error', { args: 'none' }] },
   },
   {
+    // The application page inside Bitrix24 (src/bitrix24/app-frame): a plain browser script.
+    files: ['src/bitrix24/app-frame/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', JSON: 'readonly', String: 'readonly', Error: 'readonly' } },
+    rules: { 'no-undef': 'error' },
+  },
+  {
     files: ['*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

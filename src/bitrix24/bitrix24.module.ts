@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessModule } from '../access/access.module';
+import { Bitrix24AppFrameController } from './app-frame/app-frame.controller';
+import { Bitrix24AppFrameService } from './app-frame/app-frame.service';
 import { Bitrix24AppStateRepository } from './bitrix24-app-state.repository';
 import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
@@ -27,7 +29,7 @@ import { SecretResealService } from './secret-reseal.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Bitrix24ConnectionEntity]), AccessModule],
-  controllers: [Bitrix24OAuthController, Bitrix24EventsController, Bitrix24ConnectionsController],
+  controllers: [Bitrix24OAuthController, Bitrix24EventsController, Bitrix24ConnectionsController, Bitrix24AppFrameController],
   providers: [
     OutboundHttp,
     Bitrix24OAuthServerClient,
@@ -42,6 +44,7 @@ import { SecretResealService } from './secret-reseal.service';
     Bitrix24InstallationService,
     Bitrix24InstallsService,
     Bitrix24OfflineEventsCollector,
+    Bitrix24AppFrameService,
     SecretResealService,
   ],
   exports: [Bitrix24OfflineEventsCollector, Bitrix24ClientFactory, Bitrix24ConnectionsRepository, Bitrix24ConnectionsService, Bitrix24TokenService, Bitrix24InstallVerifier, OutboundHttp],

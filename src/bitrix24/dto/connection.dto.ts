@@ -139,17 +139,41 @@ export class ConnectionSyncStateDto {
   @ApiProperty({ description: 'false while the connection is not polled (needs re-authorization, uninstalled, disconnected)' }) polling: boolean;
 }
 
+export class InstallationDto {
+  @ApiProperty({
+    nullable: true,
+    type: Boolean,
+    description: 'app.info INSTALLED when last checked: false until an administrator opens the application in Bitrix24 and its page finishes the installation (BX24.installFinish); null = never checked (webhooks, or Bitrix24 did not answer)',
+  })
+  installFinished: boolean | null;
+
+  @ApiProperty({ nullable: true, type: [String], example: ['ONAPPUNINSTALL', 'ONAPPUPDATE', 'ONUSERADD'], description: 'Events event.get lists as bound to this service’s handler; null = never checked' })
+  eventsBound: string[] | null;
+
+  @ApiProperty({ description: 'ONUSERADD is bound as an offline event too (event.get), so new hires announced while the service was down are read from the portal’s queue' })
+  offlineEvents: boolean;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When app.info and event.get were last asked' })
+  checkedAt: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When the offline event queue was last read' })
+  offlineCollectedAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Why the last read of the offline event queue failed' })
+  offlineError: string | null;
+}
+
 export class PushedEventsDto {
   @ApiProperty({ description: 'Bitrix24 pushes events (ONUSERADD, ONAPPUNINSTALL) that this service can authenticate, so new hires arrive within seconds' })
   enabled: boolean;
 
   @ApiProperty({
-    enum: ['no_application_token', 'events_not_bound'],
+    enum: ['no_application_token', 'events_not_bound', 'installation_not_finished'],
     nullable: true,
     type: String,
-    description: 'Why not: no application token was stored from a verified install (events cannot be authenticated), or the handlers are not bound',
+    description: 'Why not: no application token was stored from a verified install (events cannot be authenticated), the handlers are not bound, or Bitrix24 says the installation is not finished (app.info INSTALLED false: it sends no events)',
   })
-  reason: 'no_application_token' | 'events_not_bound' | null;
+  reason: 'no_application_token' | 'events_not_bound' | 'installation_not_finished' | null;
 
   @ApiProperty({ nullable: true, type: String, description: 'What the owner can do about it' })
   hint: string | null;
@@ -171,6 +195,8 @@ export class ConnectionDto {
   @ApiProperty({ description: 'ONUSERADD is bound, so new users are imported within seconds' }) eventsBound: boolean;
   @ApiProperty({ nullable: true, type: String }) eventsError: string | null;
   @ApiProperty({ type: PushedEventsDto }) pushedEvents: PushedEventsDto;
+  @ApiProperty({ type: InstallationDto, description: 'The application’s installation as Bitrix24 reports it (app.info, event.get) and the offline event queue' })
+  installation: InstallationDto;
   @ApiProperty({ type: ConnectionSettingsDto }) settings: ConnectionSettingsDto;
   @ApiProperty({ type: ConnectionSyncStateDto }) sync: ConnectionSyncStateDto;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
