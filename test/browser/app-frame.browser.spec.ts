@@ -42,9 +42,13 @@ suite('the application page inside a (simulated) Bitrix24 portal (Chromium)', ()
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
-      if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+      if (/Content Security Policy|Refused to/i.test(message.text()) || (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))) problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
+    // Every file the pages load answers (the browser's own favicon probe aside).
+    page.on('response', (response) => {
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) problems.push(`${response.status()} ${response.url()}`);
+    });
     await page.goto(`${env.sim.baseUrl}/marketplace/app/?user=1`);
     const frame = page.frameLocator('#app-frame');
     await frame.locator('h1').waitFor({ timeout: 15_000 });
