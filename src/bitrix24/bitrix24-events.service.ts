@@ -3,7 +3,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PublicRateLimits } from '../access/public-rate-limits.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { DomainException } from '../common/errors/domain.exception';
+import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
+import { Bitrix24Error } from './client/bitrix24-error';
 import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
 import { Bitrix24InstallationService } from './bitrix24-installation.service';
 import { Bitrix24InstallsService } from './bitrix24-installs.service';
@@ -34,6 +36,7 @@ export class Bitrix24EventsService {
     private readonly installs: Bitrix24InstallsService,
     private readonly installation: Bitrix24InstallationService,
     private readonly limits: PublicRateLimits,
+    private readonly clients: Bitrix24ClientFactory,
     @Inject(BITRIX24_EVENT_SINK) private readonly sink: Bitrix24EventSink,
   ) {}
 
@@ -65,6 +68,13 @@ export class Bitrix24EventsService {
     }
     switch (post.event) {
       case 'ONAPPUNINSTALL': {
+        // Everyone who opens an interface app receives the application token (simple-way.md),
+        // so the token alone proves no uninstall. on-app-uninstall.md: the app's access is
+        // removed before the event is sent — if our own stored credentials still work, it was not.
+        if (await this.stillInstalled(connection.id)) {
+          this.logger.warn({ msg: 'ONAPPUNINSTALL refused: the application still answers with our stored credentials', connectionId: connection.id });
+          throw new DomainException('conflict', 'uninstall_not_confirmed', 'Bitrix24 still answers for this application, so it was not uninstalled; nothing changed');
+        }
         const ids = await this.connections.markUninstalled(connection.member_id);
         this.logger.log({ msg: 'application uninstalled; connection stopped, employees kept', connectionIds: ids });
         return { accepted: true, event: post.event };
@@ -86,6 +96,16 @@ export class Bitrix24EventsService {
       }
       default:
         return { accepted: false, event: post.event };
+    }
+  }
+
+  /** app.info with the connection's own credentials; only an answer that they are dead (auth_revoked) means the app is gone. */
+  private async stillInstalled(connectionId: string): Promise<boolean> {
+    try {
+      await (await this.clients.forConnection(connectionId)).call('app.info');
+      return true;
+    } catch (error) {
+      return !(error instanceof Bitrix24Error && error.kind === 'auth_revoked');
     }
   }
 

@@ -103,6 +103,28 @@ describe('an application with its own page (interface app)', () => {
     expect(env.sim.stats.restRequests).toBe(before);
   });
 
+  it('a portal user who opened the app holds the application token, but an ONAPPUNINSTALL with it uninstalls nothing while our credentials still work', async () => {
+    const opened = await env.sim.openApp({ userId: 3, bypassPortal: false });
+    expect(opened.status).toBe(403); // a regular user: refused, but Bitrix24 handed them APPLICATION_TOKEN all the same
+    const before = await storedState(env.t);
+    const res = await request(env.t.url).post('/bitrix24/events').type('form').send(`event=ONAPPUNINSTALL&auth[member_id]=${env.sim.memberId}&auth[application_token]=${env.sim.applicationToken}`).expect(409);
+    expect(res.body.error.code).toBe('uninstall_not_confirmed');
+    expect(await storedState(env.t)).toBe(before);
+    // The real uninstall removes the app's access first (on-app-uninstall.md): then it is honoured.
+    const [id] = [(await connectionRow(env.t, env.sim.memberId))!.id as string];
+    const other = await startPortalAndApp({ people: 2, interfaceApp: true }, { database: env.t.database });
+    try {
+      other.sim.appUrl = `${other.t.url}/bitrix24/app`;
+      expect((await other.sim.openApp({ userId: 1 })).status).toBe(200);
+      expect(await other.sim.postUninstall()).toEqual([200]);
+      expect((await connectionRow(other.t, other.sim.memberId))!.state).toBe('uninstalled');
+    } finally {
+      await other.t.close();
+      await other.sim.stop();
+    }
+    expect((await view(id)).state).toBe('active');
+  });
+
   it('placement posts go to the same handler and are verified the same way', async () => {
     const widget = await env.sim.openApp({ userId: 1, placement: 'REST_APP_URI', placementOptions: { docId: '42' } });
     expect(widget.status).toBe(200);
