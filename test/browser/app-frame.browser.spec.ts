@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { chromiumPath, launchBrowser } from '../support/browser';
+import { browserDescribe, launchBrowser } from '../support/browser';
 import { PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { connectionRow } from '../support/security';
 
@@ -12,15 +11,7 @@ import { connectionRow } from '../support/security';
  * $b24.installFinish() (settings/app-installation/installation-finish.md). Skipped without
  * Chromium unless CI_REQUIRE_BROWSER is set.
  */
-const browserRequired = !['', '0', 'false'].includes((process.env.CI_REQUIRE_BROWSER ?? '').trim().toLowerCase());
-let present = true;
-try {
-  accessSync(chromiumPath(), constants.X_OK);
-} catch {
-  present = false;
-}
-if (!present && !browserRequired) process.stderr.write(`\n[browser tests] app frame suite SKIPPED — no Chromium at ${chromiumPath()}\n`);
-const suite = present || browserRequired ? describe : describe.skip;
+const suite = browserDescribe('app frame suite');
 
 suite('the application page inside a (simulated) Bitrix24 portal (Chromium)', () => {
   let env: PortalAndApp;

@@ -893,24 +893,11 @@ export class PortalSimulator {
    */
   async postInstall(url: string, options: { userId?: number } = {}): Promise<number> {
     this.installed = true;
-    const pair = this.tokenResponse(options.userId ?? this.authorizingUserId, this.scopes);
     const body = phpHttpBuildQuery({
       event: 'ONAPPINSTALL',
       data: { VERSION: toStr(this.appVersionValue), ACTIVE: 'Y', INSTALLED: this.installFinished ? 'Y' : 'N', LANGUAGE_ID: this.options.languageId },
       ts: toStr(this.nowSeconds()),
-      auth: {
-        domain: this.domain,
-        // on-app-install.md: "Список прав, выданных приложению, через пробел".
-        scope: this.scopes.join(' '),
-        access_token: pair.access_token,
-        refresh_token: pair.refresh_token,
-        expires_in: toStr(pair.expires_in),
-        server_endpoint: this.serverEndpoint,
-        status: this.options.appStatus,
-        client_endpoint: this.clientEndpoint,
-        member_id: this.memberId,
-        application_token: this.applicationToken,
-      },
+      auth: this.tokenEventAuth(options.userId ?? this.authorizingUserId),
     });
     return this.postForm('ONAPPINSTALL', url, body);
   }
@@ -962,27 +949,36 @@ export class PortalSimulator {
     if (options.newApplicationToken) this.applicationTokenValue = hex(16);
     if (this.options.interfaceApp) this.installFinished = false;
     const targets = url ? [url] : this.bindings.filter((b) => b.event === 'ONAPPUPDATE' && !b.offline).map((b) => b.handler);
-    const pair = this.tokenResponse(options.userId ?? this.authorizingUserId, this.scopes);
     const body = phpHttpBuildQuery({
       event: 'ONAPPUPDATE',
       data: { VERSION: toStr(this.appVersionValue), PREVIOUS_VERSION: toStr(previous), LANGUAGE_ID: this.options.languageId },
       ts: toStr(this.nowSeconds()),
-      auth: {
-        domain: this.domain,
-        scope: this.scopes.join(' '),
-        access_token: pair.access_token,
-        refresh_token: pair.refresh_token,
-        expires_in: toStr(pair.expires_in),
-        server_endpoint: this.serverEndpoint,
-        status: this.options.appStatus,
-        client_endpoint: this.clientEndpoint,
-        member_id: this.memberId,
-        application_token: this.applicationToken,
-      },
+      auth: this.tokenEventAuth(options.userId ?? this.authorizingUserId),
     });
     const statuses: number[] = [];
     for (const target of targets) statuses.push(await this.postForm('ONAPPUPDATE', target, body));
     return statuses;
+  }
+
+  /**
+   * The auth block of the events that carry a token pair — ONAPPINSTALL and ONAPPUPDATE
+   * (on-app-install.md, on-app-update.md): a fresh pair of `userId`, scope space-separated
+   * (on-app-install.md: "Список прав, выданных приложению, через пробел"), the application token.
+   */
+  private tokenEventAuth(userId: number): Record<string, string> {
+    const pair = this.tokenResponse(userId, this.scopes);
+    return {
+      domain: this.domain,
+      scope: this.scopes.join(' '),
+      access_token: pair.access_token,
+      refresh_token: pair.refresh_token,
+      expires_in: toStr(pair.expires_in),
+      server_endpoint: this.serverEndpoint,
+      status: this.options.appStatus,
+      client_endpoint: this.clientEndpoint,
+      member_id: this.memberId,
+      application_token: this.applicationToken,
+    };
   }
 
   /**

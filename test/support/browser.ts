@@ -40,3 +40,19 @@ export async function launchBrowser(options: Omit<LaunchOptions, 'executablePath
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
 }
+
+/**
+ * `describe` when Chromium is there (or CI_REQUIRE_BROWSER demands it, so a missing browser
+ * fails loudly); otherwise `describe.skip` with a message naming the suite.
+ */
+export function browserDescribe(label: string): jest.Describe {
+  const required = !['', '0', 'false'].includes((process.env.CI_REQUIRE_BROWSER ?? '').trim().toLowerCase());
+  let present = true;
+  try {
+    accessSync(chromiumPath(), constants.X_OK);
+  } catch {
+    present = false;
+  }
+  if (!present && !required) process.stderr.write(`\n[browser tests] ${label} SKIPPED — no Chromium at ${chromiumPath()}\n`);
+  return present || required ? describe : describe.skip;
+}
