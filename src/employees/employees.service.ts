@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainException, notFound } from '../common/errors/domain.exception';
+import { notFound } from '../common/errors/domain.exception';
+import { validationFailed } from '../common/validation';
 import { CreateEmployeeDto, EmployeeDto, EmployeePageDto, ListEmployeesQuery, UpdateEmployeeDto } from './dto/employee.dto';
 import { toEmployeeDto } from './employee.mapper';
 import { EmployeesRepository } from './employees.repository';
@@ -12,9 +13,7 @@ export function manualPhoneDigits(phones: string[]): string[] {
   const digits = phones.map((p) => p.replace(/\D/g, ''));
   const bad = digits.find((d) => d.length < 3 || d.length > 20);
   if (bad !== undefined) {
-    throw new DomainException('invalid', 'validation_failed', 'Request validation failed', [
-      { field: 'phones', problems: ['each phone must have 3 to 20 digits'] },
-    ]);
+    throw validationFailed([{ field: 'phones', problems: ['must each have 3 to 20 digits'] }]);
   }
   return [...new Set(digits)];
 }

@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsOneLine } from '../../common/validation';
 import { Role, ROLES } from '../permissions';
-
-const NAME_RULE = /^[^\u0000-\u001f\u007f]+$/;
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CRM integration', maxLength: 100 })
   @IsString()
   @Length(1, 100)
-  @Matches(NAME_RULE, { message: 'name must not contain control characters' })
+  @IsOneLine()
   name: string;
 
   @ApiProperty({ enum: ROLES })
@@ -21,7 +20,7 @@ export class UpdateApiKeyDto {
   @IsOptional()
   @IsString()
   @Length(1, 100)
-  @Matches(NAME_RULE, { message: 'name must not contain control characters' })
+  @IsOneLine()
   name?: string;
 
   @ApiPropertyOptional({ enum: ROLES })

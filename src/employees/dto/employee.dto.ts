@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { toList } from '../../common/validation';
+import { IsOneLine, toList } from '../../common/validation';
 import {
   ArrayMaxSize,
   IsArray,
@@ -18,7 +18,6 @@ import {
   Min,
 } from 'class-validator';
 
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const PHONE_INPUT = /^\+?[0-9()\-.\s]{3,40}$/;
 
 /** Query-string booleans: only the words true/false (and 1/0) are accepted. */
@@ -108,7 +107,7 @@ export class ListEmployeesQuery {
   @IsOptional()
   @IsString()
   @MaxLength(100)
-  @Matches(NO_CONTROL)
+  @IsOneLine()
   q?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
@@ -130,20 +129,20 @@ export class CreateEmployeeDto {
   @ApiProperty({ maxLength: 200 })
   @IsString()
   @Length(1, 200)
-  @Matches(NO_CONTROL, { message: 'firstName must not contain control characters' })
+  @IsOneLine()
   firstName: string;
 
   @ApiProperty({ maxLength: 200 })
   @IsString()
   @Length(1, 200)
-  @Matches(NO_CONTROL, { message: 'lastName must not contain control characters' })
+  @IsOneLine()
   lastName: string;
 
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(NO_CONTROL, { message: 'middleName must not contain control characters' })
+  @IsOneLine()
   middleName?: string;
 
   @ApiPropertyOptional({ maxLength: 254 })
@@ -157,7 +156,7 @@ export class CreateEmployeeDto {
   @IsArray()
   @ArrayMaxSize(10)
   @IsString({ each: true })
-  @Matches(PHONE_INPUT, { each: true, message: 'each phone must be a phone number (digits, spaces, + ( ) - .)' })
+  @Matches(PHONE_INPUT, { each: true, message: '$property must each be a phone number (digits, spaces, + ( ) - .)' })
   phones?: string[];
 
   @ApiPropertyOptional({ example: '123', description: 'Internal extension, digits only' })
