@@ -48,6 +48,13 @@ export class CreatedApiKeyDto extends ApiKeyDto {
   revokedKeyIds: string[];
 }
 
+export class MeFeaturesDto {
+  @ApiProperty({ description: 'A Bitrix24 application is configured (BITRIX24_CLIENT_ID/SECRET): portals can connect by OAuth; otherwise only by incoming webhook' })
+  bitrix24OAuth: boolean;
+  @ApiProperty({ description: 'BITRIX24_ALLOW_INSECURE: http:// and loopback portal addresses are accepted (tests, the simulator)' })
+  insecurePortals: boolean;
+}
+
 export class MeDto {
   @ApiProperty({ format: 'uuid' }) accountId: string;
   @ApiProperty() accountName: string;
@@ -55,4 +62,5 @@ export class MeDto {
   @ApiProperty() keyName: string;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ type: [String] }) permissions: string[];
+  @ApiProperty({ type: MeFeaturesDto, description: 'What this service offers, so a client shows only what works' }) features: MeFeaturesDto;
 }

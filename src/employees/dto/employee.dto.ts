@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsOneLine, toList } from '../../common/validation';
+import { EMPLOYEE_SORTS, type EmployeeSort } from '../employees.repository';
 import {
   ArrayMaxSize,
   IsArray,
@@ -67,9 +68,12 @@ export class EmployeePageDto {
   @ApiProperty({ type: [EmployeeDto] }) items: EmployeeDto[];
   @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page' })
   nextCursor: string | null;
+  @ApiProperty({ description: 'How many employees the filters match (all pages)' })
+  total: number;
 }
 
-export class ListEmployeesQuery {
+/** The directory's filters: the list, its CSV export and the bulk "add to responsible" take the same ones. */
+export class EmployeeFilterDto {
   @ApiPropertyOptional({ enum: ['bitrix24', 'manual'] })
   @IsOptional()
   @IsIn(['bitrix24', 'manual'])
@@ -110,6 +114,16 @@ export class ListEmployeesQuery {
   @IsOneLine()
   q?: string;
 
+}
+
+export class EmployeeSortDto extends EmployeeFilterDto {
+  @ApiPropertyOptional({ enum: EMPLOYEE_SORTS, default: 'name', description: 'name (last name, first name), email or created; a leading "-" sorts descending' })
+  @IsOptional()
+  @IsIn(EMPLOYEE_SORTS)
+  sort?: EmployeeSort;
+}
+
+export class ListEmployeesQuery extends EmployeeSortDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
@@ -118,7 +132,7 @@ export class ListEmployeesQuery {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page (of the same sort)' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
