@@ -44,7 +44,7 @@ const skipReason =
 if (skipReason) process.stderr.write(`\n[browser tests] settings page suite SKIPPED — ${skipReason}\n`);
 const suite = skipReason ? describe.skip : describe;
 
-/** How the page words each skip reason (src/web/public/app.js REASON_WORDS). */
+/** How the page words each skip reason in English (src/web/app/i18n/en.json, reasons). */
 const REASON_TEXT: Record<string, string> = {
   missing_email: 'No email address in Bitrix24',
   missing_last_name: 'No last name in Bitrix24',
@@ -53,6 +53,7 @@ const REASON_TEXT: Record<string, string> = {
 };
 
 const STEP_TIMEOUT = 30_000;
+const TABS = ['connection', 'data-access', 'employees', 'responsible', 'history', 'api-keys'];
 const WAIT = { timeout: 15_000 };
 
 interface ProgressSnapshot {
@@ -325,10 +326,10 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
 
       await byTestId('tab-employees').click();
       await waitForTable();
-      const all = (await api('/employees')).body as { items: EmployeeView[] };
+      const all = (await api('/employees?limit=100')).body as { items: EmployeeView[] };
       expect(await rowIds()).toEqual(all.items.map((e) => e.id));
 
-      const dismissed = (await api('/employees?bitrix24State=dismissed')).body as { items: EmployeeView[]; nextCursor: string | null };
+      const dismissed = (await api('/employees?bitrix24State=dismissed&limit=100')).body as { items: EmployeeView[]; nextCursor: string | null };
       expect(dismissed.items.length).toBeGreaterThan(0);
       await byTestId('employee-filter-dismissed').check();
       await waitForTable();
@@ -342,7 +343,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       await waitForTable();
       const target = all.items.find((e) => e.bitrix24Links.some((l) => l.state === 'active') && e.lastName.replace(/^\(bitrix24\)\s*/, '').length > 3)!;
       const name = target.lastName.replace(/^\(bitrix24\)\s*/, '');
-      const found = (await api(`/employees?q=${encodeURIComponent(name)}`)).body as { items: EmployeeView[] };
+      const found = (await api(`/employees?limit=100&q=${encodeURIComponent(name)}`)).body as { items: EmployeeView[] };
       expect(found.items.map((e) => e.id)).toContain(target.id);
       await byTestId('employee-search').fill(name);
       await page.waitForFunction(
@@ -359,7 +360,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
   it(
     'keyboard: the tabs are reachable with Tab and switch with the arrow keys; every visible control has an accessible name',
     async () => {
-      const tabs = ['connection', 'data-access', 'employees', 'responsible', 'history'];
+      const tabs = TABS;
       const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
       const selected = () => page.locator('[role="tab"][aria-selected="true"]').getAttribute('data-tab');
       const visiblePanels = () => page.locator('[role="tabpanel"]:not([hidden])').evaluateAll((p) => p.map((x) => x.id));
@@ -384,7 +385,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       expect(await focused()).toBe('tab-data-access');
       expect(await visiblePanels()).toEqual(['panel-data-access']);
       await page.keyboard.press('End');
-      expect(await selected()).toBe('history');
+      expect(await selected()).toBe('api-keys');
       await page.keyboard.press('ArrowRight'); // wraps around
       expect(await selected()).toBe('connection');
       await page.keyboard.press('Home');
@@ -412,7 +413,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
   it(
     'layout: no horizontal scrolling at 1280×800 or 375×812 on any tab',
     async () => {
-      const tabs = ['connection', 'data-access', 'employees', 'responsible', 'history'];
+      const tabs = TABS;
       const overflow: string[] = [];
       for (const viewport of [
         { width: 1280, height: 800 },
@@ -427,6 +428,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
           overflow.push(...(await horizontalOverflow(page)).map((o) => `${viewport.width}px ${tab}: ${o}`));
         }
         // The History report with its per-person table.
+        await byTestId('tab-history').click();
         await byTestId('history-open').first().click();
         await byTestId('report-item').first().waitFor({ state: 'visible' });
         overflow.push(...(await horizontalOverflow(page)).map((o) => `${viewport.width}px history report: ${o}`));

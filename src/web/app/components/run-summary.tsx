@@ -91,7 +91,7 @@ export function RunSummary(props: { run: SyncRun; connection: Connection | null;
       {isActive(run) && <p class="muted">{t('run.counts_so_far')}</p>}
       <div class="counters-wrap" data-testid="summary-counters">
         <section class="counter-group" aria-label={t('run.processed_group', { count: processed })}>
-          <h4 class="counter-title" data-testid="summary-processed" data-count={String(processed)}>
+          <h4 class="counter-title" data-testid="summary-processed" data-processed={String(processed)}>
             {t('run.processed_group', { count: processed })}
           </h4>
           <dl class="counters">{PRIMARY_OUTCOMES.map(counter)}</dl>
