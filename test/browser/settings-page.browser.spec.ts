@@ -12,37 +12,21 @@
  * Without Chromium the suite is skipped with a message, unless CI_REQUIRE_BROWSER is set:
  * then a missing browser fails it.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import request from 'supertest';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { chromiumPath, launchBrowser } from '../support/browser';
+import { browserDescribe, launchBrowser } from '../support/browser';
+import { horizontalOverflow } from '../support/page-checks';
 import { runItems, type RunView } from '../support/sync';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const DOCS = join(REPO_ROOT, 'docs');
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const browserPath = chromiumPath();
-const browserRequired = !['', '0', 'false'].includes((process.env.CI_REQUIRE_BROWSER ?? '').trim().toLowerCase());
-const skipReason =
-  !executable(browserPath) && !browserRequired
-    ? `Chromium was not found at ${browserPath}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH. ` +
-      'Set CI_REQUIRE_BROWSER=1 to make a missing browser fail instead of skipping.'
-    : null;
-if (skipReason) process.stderr.write(`\n[browser tests] settings page suite SKIPPED — ${skipReason}\n`);
-const suite = skipReason ? describe.skip : describe;
+const suite = browserDescribe('settings page suite');
 
 /** How the page words each skip reason in English (src/web/app/i18n/en.json, reasons). */
 const REASON_TEXT: Record<string, string> = {
@@ -462,17 +446,4 @@ async function controlsWithoutName(cdp: CDPSession): Promise<string[]> {
     problems.push(what);
   }
   return problems;
-}
-
-/** Empty when the document does not scroll sideways; otherwise the widest culprits. */
-function horizontalOverflow(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = window.innerWidth;
-    if (document.documentElement.scrollWidth <= width) return [];
-    const culprits = Array.from(document.querySelectorAll<HTMLElement>('body *'))
-      .filter((el) => el.getBoundingClientRect().right > width + 0.5 && el.checkVisibility())
-      .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''} right=${Math.round(el.getBoundingClientRect().right)}`);
-    return [`scrollWidth ${document.documentElement.scrollWidth} > innerWidth ${width}`, ...culprits];
-  });
 }

@@ -40,3 +40,27 @@ export async function launchBrowser(options: Omit<LaunchOptions, 'executablePath
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
 }
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `describe` when Chromium is there (or CI_REQUIRE_BROWSER is set, so a missing browser
+ * fails loudly); otherwise `describe.skip`, with a message saying why.
+ */
+export function browserDescribe(what: string): jest.Describe {
+  const path = chromiumPath();
+  const required = !['', '0', 'false'].includes((process.env.CI_REQUIRE_BROWSER ?? '').trim().toLowerCase());
+  if (executable(path) || required) return describe;
+  process.stderr.write(
+    `\n[browser tests] ${what} SKIPPED — Chromium was not found at ${path}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH. ` +
+      'Set CI_REQUIRE_BROWSER=1 to make a missing browser fail instead of skipping.\n',
+  );
+  return describe.skip;
+}

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Tone } from '../logic/connections';
 import { errorDetail, errorKey, fieldProblems, type ErrorLike } from '../logic/errors';
 import { useI18n } from '../store';
@@ -42,6 +42,8 @@ export function Time(props: { iso: string | null | undefined; seconds?: boolean 
 export function ErrorNotice(props: { error: ErrorLike | null | undefined; testid?: string; lead?: string }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
+  // A new error starts with its detail folded.
+  useEffect(() => setOpen(false), [props.error]);
   if (!props.error) return null;
   const detail = errorDetail(props.error);
   const fields = fieldProblems(props.error);
