@@ -18,7 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { browserDescribe, launchBrowser } from '../support/browser';
+import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
 import { axeViolations, horizontalOverflow } from '../support/page-checks';
 import { synchronize, waitForRun, type RunView } from '../support/sync';
 
@@ -45,7 +45,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
   let context: BrowserContext;
   let page: Page;
   let connectionId: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   const api = (path: string) => request(env.t.url).get(`/api/v1${path}`).set(bearer(account.ownerKey)).expect(200);
   const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
@@ -64,6 +64,25 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
     } while (cursor);
     return all;
   };
+  /** axe-core violations and sideways scrolling on every tab at 1280×800 and 375×812, one line each. */
+  const everyTabAtBothSizes = async (label: string): Promise<string[]> => {
+    const problems: string[] = [];
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 375, height: 812 },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const tab of TABS) {
+        await openTab(tab);
+        await page.waitForTimeout(300);
+        const where = `${label} ${viewport.width}px ${tab}`;
+        problems.push(...(await axeViolations(page)).map((v) => `${where}: ${v}`));
+        problems.push(...(await horizontalOverflow(page)).map((v) => `${where}: ${v}`));
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    return problems;
+  };
   const waitForEmployees = () =>
     page.waitForFunction(() => {
       const table = document.querySelector('[data-testid="employee-table"]');
@@ -76,15 +95,9 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
     env = await startPortalAndApp({ people: 120, seed: 8 });
     account = await createAccount(env.t, 'Console Co');
     // axe-core is injected as a script, which the page's CSP (rightly) forbids: bypass it for the test only.
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', bypassCSP: true, acceptDownloads: true });
+    // The refusals this test provokes on purpose (422 from the mocked oauth/start) are logged by Chromium too.
+    ({ context, page, pageErrors } = await openConsolePage(browser, { bypassCSP: true, acceptDownloads: true, ignore: /Failed to load resource: the server responded with a status of 422/ }));
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.t.url });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      // The refusals this test provokes on purpose (422 from the mocked oauth/start) are logged by Chromium too.
-      if (message.type() === 'error' && !/Failed to load resource: the server responded with a status of 422/.test(message.text())) pageErrors.push(`console: ${message.text()}`);
-    });
   }, 60_000);
 
   afterAll(async () => {
@@ -175,7 +188,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
       await waitForEmployees();
       const { total } = (await api('/employees?limit=1')).body as { total: number };
       expect(total).toBeGreaterThan(90);
-      expect(await byTestId('employees-total').getAttribute('data-total')).toBe(String(total));
+      expect(await byTestId('employees-status').getAttribute('data-total')).toBe(String(total));
       expect(await byTestId('employees-status').textContent()).toBe(`${total} employees (${Math.min(total, 100)} shown)`);
     },
     STEP,
@@ -377,21 +390,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
         expect(await page.locator(`[data-testid="connection-item"][data-connection-id="${connectionId}"]`).getAttribute('data-health')).toBe('warn');
 
         // With the banner up: no axe violation and no sideways scrolling on any tab, at both sizes.
-        const problems: string[] = [];
-        for (const viewport of [
-          { width: 1280, height: 800 },
-          { width: 375, height: 812 },
-        ]) {
-          await page.setViewportSize(viewport);
-          for (const tab of TABS) {
-            await openTab(tab);
-            await page.waitForTimeout(300);
-            problems.push(...(await axeViolations(page)).map((v) => `${viewport.width}px ${tab}: ${v}`));
-            problems.push(...(await horizontalOverflow(page)).map((v) => `${viewport.width}px ${tab}: ${v}`));
-          }
-        }
-        await page.setViewportSize({ width: 1280, height: 800 });
-        expect(problems).toEqual([]);
+        expect(await everyTabAtBothSizes('en')).toEqual([]);
       } finally {
         env.sim.faults.error500(0);
       }
@@ -424,21 +423,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
       expect(await byTestId('employees-status').textContent()).toMatch(new RegExp(`^${total} сотрудник(а|ов)? \\(показано 100\\)$`));
 
       // Russian too: no axe violation, no sideways scrolling, at both sizes.
-      const problems: string[] = [];
-      for (const viewport of [
-        { width: 1280, height: 800 },
-        { width: 375, height: 812 },
-      ]) {
-        await page.setViewportSize(viewport);
-        for (const tab of TABS) {
-          await openTab(tab);
-          await page.waitForTimeout(300);
-          problems.push(...(await axeViolations(page)).map((v) => `ru ${viewport.width}px ${tab}: ${v}`));
-          problems.push(...(await horizontalOverflow(page)).map((v) => `ru ${viewport.width}px ${tab}: ${v}`));
-        }
-      }
-      await page.setViewportSize({ width: 1280, height: 800 });
-      expect(problems).toEqual([]);
+      expect(await everyTabAtBothSizes('ru')).toEqual([]);
     },
     STEP + 30_000,
   );
@@ -488,6 +473,18 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
         }
       }
       await byTestId('language-switch').selectOption('en');
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+      // The phone layout, for the README.
+      await page.setViewportSize({ width: 375, height: 812 });
+      for (const tab of ['data-access', 'employees']) {
+        await openTab(tab);
+        if (tab === 'employees') await waitForEmployees();
+        await page.waitForTimeout(400);
+        const name = `console-${tab}-en-phone.png`;
+        await page.screenshot({ path: join(ARTIFACTS, name) });
+        if (update) await page.screenshot({ path: join(DOCS, name) });
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
       expect(pageErrors).toEqual([]);
     },
     STEP + 30_000,

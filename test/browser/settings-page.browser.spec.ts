@@ -18,7 +18,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import request from 'supertest';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { browserDescribe, launchBrowser } from '../support/browser';
+import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
 import { horizontalOverflow } from '../support/page-checks';
 import { runItems, type RunView } from '../support/sync';
 
@@ -38,7 +38,6 @@ const REASON_TEXT: Record<string, string> = {
 
 const STEP_TIMEOUT = 30_000;
 const TABS = ['connection', 'data-access', 'employees', 'responsible', 'history', 'api-keys'];
-const WAIT = { timeout: 15_000 };
 
 interface ProgressSnapshot {
   now: number | null;
@@ -65,7 +64,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
   let page: Page;
   let connectionId: string;
   let run: RunView;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const navigations: string[] = [];
 
   const api = (path: string) => request(env.t.url).get(`/api/v1${path}`).set(bearer(account.ownerKey)).expect(200);
@@ -77,13 +76,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
     mkdirSync(ARTIFACTS, { recursive: true });
     env = await startPortalAndApp({ people: 300, seed: 6 });
     account = await createAccount(env.t, 'Browser Test Co');
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(WAIT.timeout);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
-    });
+    ({ context, page, pageErrors } = await openConsolePage(browser));
     page.on('request', (req) => {
       if (req.isNavigationRequest() && req.frame() === page.mainFrame()) navigations.push(req.url());
     });

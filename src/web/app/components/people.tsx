@@ -1,5 +1,6 @@
 import { formatPhone, personName } from '../logic/format';
 import { useConsole } from '../store';
+import type { Translate } from '../i18n/i18n';
 import type { Employee } from '../types';
 import { Badge } from './ui';
 
@@ -39,3 +40,27 @@ export function Phones(props: { employee: Pick<Employee, 'phones'> }) {
 }
 
 export const displayName = (e: Pick<Employee, 'lastName' | 'firstName'>): string => personName({ ...e, middleName: null }).name;
+
+/** The first four cells of a person row (name, email, phones, extension), as the directory and the responsible list show them. */
+export function PersonCells(props: { employee: Employee; extensionTestid?: string }) {
+  const { t } = useConsole();
+  const e = props.employee;
+  return (
+    <>
+      <td data-label={t('employees.col_name')}>
+        <PersonName employee={e} testid="employee-name" />
+      </td>
+      <td class="nowrap" data-label={t('employees.col_email')}>
+        {e.email || <span class="muted">—</span>}
+      </td>
+      <td data-label={t('employees.col_phones')}>
+        <Phones employee={e} />
+      </td>
+      <td data-testid={props.extensionTestid} data-label={t('employees.col_extension')}>
+        {e.extension || <span class="muted">—</span>}
+      </td>
+    </>
+  );
+}
+
+export const personColumns = (t: Translate): string[] => [t('employees.col_name'), t('employees.col_email'), t('employees.col_phones'), t('employees.col_extension')];

@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import type { TabDef } from '../tabs/registry';
 import { useI18n } from '../store';
 
@@ -9,6 +10,10 @@ import { useI18n } from '../store';
 export function TabBar(props: { tabs: TabDef[]; current: string; badges: Record<string, number>; onSelect: (id: string, byKeyboard: boolean) => void }) {
   const { t } = useI18n();
   const { tabs, current } = props;
+  // On a phone the list scrolls sideways: keep the selected tab in sight.
+  useEffect(() => {
+    document.getElementById(`tab-${current}`)?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [current]);
   const onKeyDown = (event: KeyboardEvent) => {
     const index = tabs.findIndex((tab) => tab.id === current);
     let next: TabDef | undefined;

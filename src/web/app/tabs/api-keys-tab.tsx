@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
+import { DataTable } from '../components/data-table';
 import { roleName } from '../components/header';
 import { Badge, ErrorNotice, FormProblems, Loading, Notice, Time } from '../components/ui';
 import type { ErrorLike } from '../logic/errors';
@@ -74,24 +75,12 @@ export function ApiKeysTab() {
       {keys === null && !error && <Loading text={t('api_keys.loading')} />}
       <ErrorNotice error={error} testid="api-keys-error" />
       {keys !== null && (
-        <div class="table-wrap" role="region" aria-labelledby="api-keys-caption" tabIndex={0}>
-          <table class="table table-stack" data-testid="api-keys-list">
-            <caption id="api-keys-caption" class="visually-hidden">
-              {t('api_keys.caption')}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('api_keys.col_name')}</th>
-                <th scope="col">{t('api_keys.col_role')}</th>
-                <th scope="col">{t('api_keys.col_prefix')}</th>
-                <th scope="col">{t('api_keys.col_created')}</th>
-                <th scope="col">{t('api_keys.col_last_used')}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+        <DataTable
+          id="api-keys"
+          caption={t('api_keys.caption')}
+          testid="api-keys-list"
+          columns={[t('api_keys.col_name'), t('api_keys.col_role'), t('api_keys.col_prefix'), t('api_keys.col_created'), t('api_keys.col_last_used'), { label: t('common.actions'), visuallyHidden: true }]}
+        >
               {[...active, ...revoked].map((k) => (
                 <tr key={k.id} data-testid="api-key-row" data-key-id={k.id} data-revoked={k.revokedAt ? 'true' : 'false'} class={k.revokedAt ? 'row-inactive' : ''}>
                   <td data-label={t('api_keys.col_name')}>
@@ -130,9 +119,7 @@ export function ApiKeysTab() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
       )}
     </>
   );

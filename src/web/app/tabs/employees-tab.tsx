@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
-import { PersonName, Phones } from '../components/people';
+import { DataTable } from '../components/data-table';
+import { PersonCells } from '../components/people';
 import { Badge, ErrorNotice, Notice } from '../components/ui';
 import type { MessageKey } from '../i18n/i18n';
 import type { ErrorLike } from '../logic/errors';
@@ -124,7 +125,7 @@ export function EmployeesTab() {
   const sortButton = (column: 'name' | 'email' | 'created', label: MessageKey) => {
     const state = sortState(sort, column);
     return (
-      <th scope="col" aria-sort={state === 'none' ? undefined : state}>
+      <th key={column} scope="col" aria-sort={state === 'none' ? undefined : state}>
         <button type="button" class="sort-button" data-testid={`employee-sort-${column}`} data-sort={state} onClick={() => setSort(nextSort(sort, column))}>
           {t(label)}
           <span aria-hidden="true" class="sort-mark">
@@ -184,7 +185,7 @@ export function EmployeesTab() {
       </form>
 
       <div class="toolbar">
-        <p class="toolbar-count" role="status" data-testid="employees-status">
+        <p class="toolbar-count" role="status" data-testid="employees-status" data-total={total ?? ''}>
           {loading ? t('employees.loading') : total !== null ? t('employees.total', { count: total, shown: fmt.number(rows.length) }) : ''}
         </p>
         <div class="actions">
@@ -198,34 +199,30 @@ export function EmployeesTab() {
           )}
         </div>
       </div>
-      <p class="hint" data-testid="employees-total" data-total={total ?? ''}>
-        {total !== null && !loading ? t('employees.total_hint', { count: total }) : ''}
-      </p>
       <ErrorNotice error={error} testid="employees-error" />
       <ErrorNotice error={actionError} testid="employees-action-error" />
-      <div class="table-wrap" role="region" aria-labelledby="employees-caption" tabIndex={0} hidden={!rows.length}>
-        <table class="table table-stack" id="employee-table" data-testid="employee-table" aria-busy={loading || undefined}>
-          <caption id="employees-caption" class="visually-hidden">
-            {t('employees.caption')}
-          </caption>
-          <thead>
-            <tr>
-              {sortButton('name', 'employees.col_name')}
-              {sortButton('email', 'employees.col_email')}
-              <th scope="col">{t('employees.col_phones')}</th>
-              <th scope="col">{t('employees.col_extension')}</th>
-              <th scope="col">{t('employees.col_link')}</th>
-              <th scope="col">{t('employees.col_status')}</th>
-              {sortButton('created', 'employees.col_created')}
-            </tr>
-          </thead>
-          <tbody id="employee-rows">
+      <DataTable
+        id="employees"
+        caption={t('employees.caption')}
+        testid="employee-table"
+        tableId="employee-table"
+        bodyId="employee-rows"
+        hidden={!rows.length}
+        busy={loading}
+        columns={[
+          sortButton('name', 'employees.col_name'),
+          sortButton('email', 'employees.col_email'),
+          t('employees.col_phones'),
+          t('employees.col_extension'),
+          t('employees.col_link'),
+          t('employees.col_status'),
+          sortButton('created', 'employees.col_created'),
+        ]}
+      >
             {rows.map((e) => (
               <EmployeeRow key={e.id} employee={e} />
             ))}
-          </tbody>
-        </table>
-      </div>
+      </DataTable>
       {!loading && !error && !rows.length && (
         <div class="empty" data-testid="employees-empty">
           {filtered ? (
@@ -263,18 +260,7 @@ function EmployeeRow(props: { employee: Employee }) {
   const e = props.employee;
   return (
     <tr data-testid="employee-row" data-employee-id={e.id} data-source={e.source} class={e.active ? '' : 'row-inactive'}>
-      <td data-label={t('employees.col_name')}>
-        <PersonName employee={e} testid="employee-name" />
-      </td>
-      <td class="nowrap" data-label={t('employees.col_email')}>
-        {e.email || <span class="muted">—</span>}
-      </td>
-      <td data-label={t('employees.col_phones')}>
-        <Phones employee={e} />
-      </td>
-      <td data-testid="employee-extension" data-label={t('employees.col_extension')}>
-        {e.extension || <span class="muted">—</span>}
-      </td>
+      <PersonCells employee={e} extensionTestid="employee-extension" />
       <td data-label={t('employees.col_link')}>
         <LinkCell employee={e} multiPortal={connections.length > 1} />
       </td>

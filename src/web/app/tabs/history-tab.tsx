@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import { RunStatusBadge, RunSummary, useWords } from '../components/run-summary';
+import { DataTable } from '../components/data-table';
 import { usePoll } from '../components/use-async';
 import { ErrorNotice, Loading } from '../components/ui';
 import type { ErrorLike } from '../logic/errors';
@@ -42,6 +43,8 @@ export function HistoryTab(props: TabProps) {
   const open = (id: string) => navigate('history', { sub: id });
   const domain = (id: string) => connections.find((c) => c.id === id)?.domain ?? t('common.unknown_portal');
   const filtered = Boolean(filters.connectionId || filters.status || filters.trigger);
+  // One portal: its name in every row says nothing.
+  const multiPortal = connections.length > 1;
   const set = (key: keyof typeof filters) => (e: Event) => setFilters((f) => ({ ...f, [key]: (e.currentTarget as HTMLSelectElement).value }));
 
   return (
@@ -86,42 +89,23 @@ export function HistoryTab(props: TabProps) {
         {loading && !runs.length ? t('history.loading') : runs.length ? t('history.shown', { count: runs.length, more: cursor ? t('common.more_available') : '' }) : ''}
       </p>
       <ErrorNotice error={error} testid="history-error" />
-      <div class="table-wrap" role="region" aria-labelledby="history-caption" tabIndex={0} hidden={!runs.length}>
-        <table class="table table-runs table-stack" data-testid="history-table">
-          <caption id="history-caption" class="visually-hidden">
-            {t('history.caption')}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('history.col_run')}</th>
-              <th scope="col">{t('employees.status')}</th>
-              <th scope="col">{t('data_access.portal')}</th>
-              <th scope="col">{t('history.started_by')}</th>
-              <th scope="col">{t('history.col_duration')}</th>
-              <th scope="col" class="num">
-                {t('history.col_processed')}
-              </th>
-              <th scope="col" class="num">
-                {t('outcomes.created')}
-              </th>
-              <th scope="col" class="num">
-                {t('outcomes.linked_by_email')}
-              </th>
-              <th scope="col" class="num">
-                {t('outcomes.updated')}
-              </th>
-              <th scope="col" class="num">
-                {t('outcomes.skipped')}
-              </th>
-              <th scope="col" class="num">
-                {t('outcomes.dismissed')}
-              </th>
-              <th scope="col" class="num">
-                {t('outcomes.deleted')}
-              </th>
-            </tr>
-          </thead>
-          <tbody id="history-rows">
+      <DataTable
+        id="history"
+        caption={t('history.caption')}
+        testid="history-table"
+        class="table-runs"
+        bodyId="history-rows"
+        hidden={!runs.length}
+        columns={[
+          t('history.col_run'),
+          t('employees.status'),
+          ...(multiPortal ? [t('data_access.portal')] : []),
+          t('history.started_by'),
+          t('history.col_duration'),
+          { label: t('history.col_processed'), num: true },
+          ...(['created', 'linked_by_email', 'updated', 'skipped', 'dismissed', 'deleted'] as const).map((o) => ({ label: t(`outcomes.${o}`), num: true })),
+        ]}
+      >
             {runs.map((run) => {
               const n = (key: string) => (
                 <td class="num" data-label={words.outcome(key)}>
@@ -150,9 +134,11 @@ export function HistoryTab(props: TabProps) {
                     <RunStatusBadge status={run.status} />
                     {run.guardResolution && <div class="muted small">{t(`history.removals_${run.guardResolution === 'confirmed' ? 'confirmed' : run.guardResolution === 'discarded' ? 'discarded' : 'superseded'}`)}</div>}
                   </td>
-                  <td class="nowrap" data-label={t('data_access.portal')}>
-                    {domain(run.connectionId)}
-                  </td>
+                  {multiPortal && (
+                    <td class="nowrap" data-label={t('data_access.portal')}>
+                      {domain(run.connectionId)}
+                    </td>
+                  )}
                   <td data-label={t('history.started_by')}>{words.trigger(run.trigger)}</td>
                   <td data-label={t('history.col_duration')}>{isActive(run) ? '…' : fmt.duration(run.startedAt ?? run.queuedAt, run.finishedAt)}</td>
                   <td class="num" data-label={t('history.col_processed')}>
@@ -167,9 +153,7 @@ export function HistoryTab(props: TabProps) {
                 </tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
+      </DataTable>
       {!loading && !error && !runs.length && (
         <div class="empty" data-testid="history-empty">
           <p>{filtered ? t('history.none_filtered') : t('history.none')}</p>
@@ -282,18 +266,14 @@ function RunReport(props: { runId: string; onClose: () => void; onChanged: () =>
           {itemsLoading && !items.length ? t('history.loading_people') : items.length ? t('history.people_shown', { count: items.length, more: cursor ? t('common.more_available') : '' }) : ''}
         </p>
         <ErrorNotice error={itemsError} />
-        <div class="table-wrap" role="region" aria-label={t('history.people_table')} tabIndex={0} hidden={!items.length}>
-          <table class="table table-stack" data-testid="report-items">
-            <caption class="visually-hidden">{t('history.people_caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('history.col_person')}</th>
-                <th scope="col">{t('history.col_bitrix24_id')}</th>
-                <th scope="col">{t('history.outcome')}</th>
-                <th scope="col">{t('history.col_details')}</th>
-              </tr>
-            </thead>
-            <tbody id="run-items-rows">
+        <DataTable
+          id="run-items"
+          caption={t('history.people_caption')}
+          testid="report-items"
+          bodyId="run-items-rows"
+          hidden={!items.length}
+          columns={[t('history.col_person'), t('history.col_bitrix24_id'), t('history.outcome'), t('history.col_details')]}
+        >
               {items.map((item) => (
                 <tr key={item.id} data-testid="report-item" data-outcome={item.outcome} data-reason={item.reason ?? ''}>
                   <td data-label={t('history.col_person')}>{item.name || <span class="muted">—</span>}</td>
@@ -304,9 +284,7 @@ function RunReport(props: { runId: string; onClose: () => void; onChanged: () =>
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
         {!itemsLoading && !itemsError && !items.length && (
           <div class="empty">
             <p>{outcome ? t('history.nobody_with', { outcome: words.outcome(outcome) }) : t('history.no_items')}</p>

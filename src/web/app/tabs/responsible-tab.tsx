@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
-import { displayName, PersonName, Phones } from '../components/people';
+import { DataTable } from '../components/data-table';
+import { displayName, PersonCells, personColumns, PersonName } from '../components/people';
 import { ErrorNotice, Loading } from '../components/ui';
 import type { ErrorLike } from '../logic/errors';
 import { cleanSearch } from '../logic/employees';
@@ -49,35 +50,17 @@ export function ResponsibleTab() {
         </p>
       )}
       <ErrorNotice error={error} testid="responsible-error" />
-      <div class="table-wrap" role="region" aria-labelledby="responsible-caption" tabIndex={0} hidden={!items?.length}>
-        <table class="table table-stack" data-testid="responsible-list">
-          <caption id="responsible-caption" class="visually-hidden">
-            {t('responsible.caption')}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('employees.col_name')}</th>
-              <th scope="col">{t('employees.col_email')}</th>
-              <th scope="col">{t('employees.col_phones')}</th>
-              <th scope="col">{t('employees.col_extension')}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody id="responsible-rows">
+      <DataTable
+        id="responsible"
+        caption={t('responsible.caption')}
+        testid="responsible-list"
+        bodyId="responsible-rows"
+        hidden={!items?.length}
+        columns={[...personColumns(t), { label: t('common.actions'), visuallyHidden: true }]}
+      >
             {(items ?? []).map((e) => (
               <tr key={e.id} data-testid="responsible-row" data-employee-id={e.id}>
-                <td data-label={t('employees.col_name')}>
-                  <PersonName employee={e} testid="employee-name" />
-                </td>
-                <td class="nowrap" data-label={t('employees.col_email')}>
-                  {e.email || <span class="muted">—</span>}
-                </td>
-                <td data-label={t('employees.col_phones')}>
-                  <Phones employee={e} />
-                </td>
-                <td data-label={t('employees.col_extension')}>{e.extension || <span class="muted">—</span>}</td>
+                <PersonCells employee={e} />
                 <td class="cell-actions">
                   {can('responsible:write') && (
                     <button type="button" class="button-danger-quiet" data-testid="responsible-remove" aria-label={t('responsible.remove_label', { name: displayName(e) })} disabled={busyId === e.id} onClick={() => change(e, false)}>
@@ -87,9 +70,7 @@ export function ResponsibleTab() {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+      </DataTable>
       {items !== null && !items.length && (
         <div class="empty" data-testid="responsible-empty">
           <p>{t('responsible.empty')}</p>
