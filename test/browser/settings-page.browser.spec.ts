@@ -7,7 +7,6 @@
  * The steps share one page and run in order; each builds on the one before.
  *
  *   npx jest test/browser                  run it
- *   UPDATE_SCREENSHOT=1 npx jest test/browser/settings-page   also rewrite docs/data-access.png
  *
  * Without Chromium the suite is skipped with a message, unless CI_REQUIRE_BROWSER is set:
  * then a missing browser fails it.
@@ -24,7 +23,6 @@ import { runItems, type RunView } from '../support/sync';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
-const DOCS = join(REPO_ROOT, 'docs');
 
 const suite = browserDescribe('settings page suite');
 
@@ -282,11 +280,8 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       if (REASON_TEXT[pick.reason!]) expect(why).toBe(REASON_TEXT[pick.reason!]);
       else expect(why).toBeTruthy();
 
+      // The README's screenshots are taken by console-v2.browser.spec.ts (every tab, both languages).
       await page.screenshot({ path: join(ARTIFACTS, 'data-access.png'), fullPage: true });
-      if (process.env.UPDATE_SCREENSHOT === '1') {
-        mkdirSync(DOCS, { recursive: true });
-        await page.screenshot({ path: join(DOCS, 'data-access.png'), fullPage: true });
-      }
     },
     STEP_TIMEOUT,
   );

@@ -214,7 +214,7 @@ function ConsoleView(props: { session: Session; pendingConnected: { current: str
         <div id="flash" class="flash" role="status" aria-live="polite" data-testid="flash">
           {flash && <Notice tone={flash.tone}>{flash.text}</Notice>}
         </div>
-        <TabBar tabs={allowedTabs} current={route.tab} badges={badges} onSelect={(id, replace) => navigate(id, { replace, focusTab: replace })} />
+        <TabBar tabs={allowedTabs} current={route.tab} badges={badges} onSelect={(id, byKeyboard) => navigate(id, { replace: byKeyboard })} />
         {TABS.map((tab) => {
           const selected = tab.id === route.tab;
           const Component = tab.Component;

@@ -23,6 +23,8 @@ export function TabBar(props: { tabs: TabDef[]; current: string; badges: Record<
     else if (event.key === 'End') next = tabs[tabs.length - 1];
     if (!next) return;
     event.preventDefault();
+    // Focus moves at once (the tab is already in the page); the panel follows.
+    document.getElementById(`tab-${next.id}`)?.focus();
     props.onSelect(next.id, true);
   };
   return (
