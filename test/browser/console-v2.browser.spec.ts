@@ -126,6 +126,28 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
   );
 
   it(
+    'offers the cloud Connect form only when the service has a Bitrix24 application (GET /me features)',
+    async () => {
+      await openTab('connection');
+      await byTestId('connect-form').waitFor();
+      // The same page against a service without BITRIX24_CLIENT_ID/SECRET (its /me says so).
+      await page.route('**/api/v1/me', async (route) => {
+        const res = await route.fetch();
+        const me = (await res.json()) as { features: Record<string, boolean> };
+        await route.fulfill({ response: res, json: { ...me, features: { ...me.features, bitrix24OAuth: false } } });
+      });
+      await page.reload();
+      await byTestId('connect-unavailable').waitFor();
+      expect(await byTestId('connect-form').count()).toBe(0);
+      expect(await byTestId('webhook-form').count()).toBe(1);
+      await page.unroute('**/api/v1/me');
+      await page.reload();
+      await byTestId('connect-form').waitFor();
+    },
+    STEP,
+  );
+
+  it(
     'checks the portal address on the page and keeps the API’s refusal on the page (no browser error page)',
     async () => {
       await openTab('connection');

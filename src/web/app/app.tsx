@@ -133,17 +133,22 @@ function ConsoleView(props: { session: Session; pendingConnected: { current: str
   }, [api, can, refreshConnections]);
 
   useEffect(() => {
-    void refreshAttention().then(() => {
-      const id = props.pendingConnected.current;
-      if (!id) return;
-      props.pendingConnected.current = null;
-      setConnections((list) => {
+    void refreshAttention();
+  }, [refreshAttention, dataVersion]);
+
+  // Back from the OAuth callback (/?connected=<id>): say which portal is connected.
+  useEffect(() => {
+    const id = props.pendingConnected.current;
+    if (!id) return;
+    props.pendingConnected.current = null;
+    refreshConnections().then(
+      (list) => {
         const c = list.find((x) => x.id === id);
         setFlash({ text: c ? t('connection.connected_flash', { domain: c.domain }) : t('connection.connected_flash_unknown'), tone: 'ok' });
-        return list;
-      });
-    });
-  }, [refreshAttention, dataVersion]);
+      },
+      () => setFlash({ text: t('connection.connected_flash_unknown'), tone: 'ok' }),
+    );
+  }, []);
 
   useEffect(() => {
     const onPop = () => {

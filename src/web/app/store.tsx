@@ -1,4 +1,4 @@
-import { createContext, type ComponentChildren } from 'preact';
+import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { Api } from './api';
 import type { Locale, MessageKey, Translate, Vars } from './i18n/i18n';
@@ -68,5 +68,3 @@ export function useI18n(): { t: Translate; fmt: Formatters; locale: Locale } {
   if (!value) throw new Error('useI18n outside the app');
   return value;
 }
-
-export type Children = ComponentChildren;

@@ -81,44 +81,44 @@ export function ApiKeysTab() {
           testid="api-keys-list"
           columns={[t('api_keys.col_name'), t('api_keys.col_role'), t('api_keys.col_prefix'), t('api_keys.col_created'), t('api_keys.col_last_used'), { label: t('common.actions'), visuallyHidden: true }]}
         >
-              {[...active, ...revoked].map((k) => (
-                <tr key={k.id} data-testid="api-key-row" data-key-id={k.id} data-revoked={k.revokedAt ? 'true' : 'false'} class={k.revokedAt ? 'row-inactive' : ''}>
-                  <td data-label={t('api_keys.col_name')}>
-                    <span class="break">{k.name}</span>
-                    {k.id === me.keyId && (
-                      <>
-                        {' '}
-                        <Badge tone="info">{t('api_keys.this_key')}</Badge>
-                      </>
-                    )}
-                    {k.revokedAt && (
-                      <>
-                        {' '}
-                        <Badge tone="neutral" testid="api-key-revoked">
-                          {t('api_keys.revoked')}
-                        </Badge>
-                      </>
-                    )}
-                  </td>
-                  <td data-label={t('api_keys.col_role')}>{roleName(t, k.role)}</td>
-                  <td data-label={t('api_keys.col_prefix')}>
-                    <code>{`b24s_${k.prefix}_…`}</code>
-                  </td>
-                  <td data-label={t('api_keys.col_created')}>
-                    <Time iso={k.createdAt} />
-                  </td>
-                  <td data-label={t('api_keys.col_last_used')} data-testid="api-key-last-used">
-                    {k.lastUsedAt ? <Time iso={k.lastUsedAt} /> : <span class="muted">{t('api_keys.never_used')}</span>}
-                  </td>
-                  <td class="cell-actions">
-                    {!k.revokedAt && can(`keys:manage:${k.role}`) && (
-                      <button type="button" class="button-danger-quiet" data-testid="api-key-revoke" aria-label={t('api_keys.revoke_label', { name: k.name })} disabled={busyId === k.id} onClick={() => revoke(k)}>
-                        {t('api_keys.revoke')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
+          {[...active, ...revoked].map((k) => (
+            <tr key={k.id} data-testid="api-key-row" data-key-id={k.id} data-revoked={k.revokedAt ? 'true' : 'false'} class={k.revokedAt ? 'row-inactive' : ''}>
+              <td data-label={t('api_keys.col_name')}>
+                <span class="break">{k.name}</span>
+                {k.id === me.keyId && (
+                  <>
+                    {' '}
+                    <Badge tone="info">{t('api_keys.this_key')}</Badge>
+                  </>
+                )}
+                {k.revokedAt && (
+                  <>
+                    {' '}
+                    <Badge tone="neutral" testid="api-key-revoked">
+                      {t('api_keys.revoked')}
+                    </Badge>
+                  </>
+                )}
+              </td>
+              <td data-label={t('api_keys.col_role')}>{roleName(t, k.role)}</td>
+              <td data-label={t('api_keys.col_prefix')}>
+                <code>{`b24s_${k.prefix}_…`}</code>
+              </td>
+              <td data-label={t('api_keys.col_created')}>
+                <Time iso={k.createdAt} />
+              </td>
+              <td data-label={t('api_keys.col_last_used')} data-testid="api-key-last-used">
+                {k.lastUsedAt ? <Time iso={k.lastUsedAt} /> : <span class="muted">{t('api_keys.never_used')}</span>}
+              </td>
+              <td class="cell-actions">
+                {!k.revokedAt && can(`keys:manage:${k.role}`) && (
+                  <button type="button" class="button-danger-quiet" data-testid="api-key-revoke" aria-label={t('api_keys.revoke_label', { name: k.name })} disabled={busyId === k.id} onClick={() => revoke(k)}>
+                    {t('api_keys.revoke')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
         </DataTable>
       )}
     </>

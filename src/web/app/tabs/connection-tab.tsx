@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, isQuiet } from '../api';
+import { type Api, ApiError, isQuiet } from '../api';
 import { Badge, ErrorNotice, FormProblems, Loading, Notice, Time } from '../components/ui';
 import type { MessageKey } from '../i18n/i18n';
 import { connectionHealth, portalAddress, stateReasonKey } from '../logic/connections';
@@ -238,7 +238,7 @@ function Fact(props: { label: string; children: ComponentChildren }) {
 }
 
 /** Asks the service for the authorization address and goes there; every refusal stays on this page. */
-async function startOAuth(api: ReturnType<typeof useConsole>['api'], portal: string): Promise<void> {
+async function startOAuth(api: Api, portal: string): Promise<void> {
   const res = await api.request<{ authorizeUrl: string }>('POST', '/bitrix24/oauth/start', { body: { portal } });
   let url: URL;
   try {

@@ -219,9 +219,9 @@ export function EmployeesTab() {
           sortButton('created', 'employees.col_created'),
         ]}
       >
-            {rows.map((e) => (
-              <EmployeeRow key={e.id} employee={e} />
-            ))}
+        {rows.map((e) => (
+          <EmployeeRow key={e.id} employee={e} />
+        ))}
       </DataTable>
       {!loading && !error && !rows.length && (
         <div class="empty" data-testid="employees-empty">

@@ -106,53 +106,53 @@ export function HistoryTab(props: TabProps) {
           ...(['created', 'linked_by_email', 'updated', 'skipped', 'dismissed', 'deleted'] as const).map((o) => ({ label: t(`outcomes.${o}`), num: true })),
         ]}
       >
-            {runs.map((run) => {
-              const n = (key: string) => (
-                <td class="num" data-label={words.outcome(key)}>
-                  {fmt.number(count(run.counters, key))}
+        {runs.map((run) => {
+          const n = (key: string) => (
+            <td class="num" data-label={words.outcome(key)}>
+              {fmt.number(count(run.counters, key))}
+            </td>
+          );
+          const when = fmt.dateTimeSeconds(run.queuedAt);
+          const selected = run.id === props.sub;
+          return (
+            <tr key={run.id} data-testid="history-row" data-run-id={run.id} data-status={run.status} class={`row-clickable${selected ? ' row-selected' : ''}`} aria-current={selected ? 'true' : undefined} onClick={() => open(run.id)}>
+              <td data-label={t('history.col_run')}>
+                <button
+                  type="button"
+                  class="link-button"
+                  data-testid="history-open"
+                  aria-label={t('history.open_label', { when })}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    open(run.id);
+                  }}
+                >
+                  {when}
+                </button>
+              </td>
+              <td data-label={t('employees.status')}>
+                <RunStatusBadge status={run.status} />
+                {run.guardResolution && <div class="muted small">{t(`history.removals_${run.guardResolution === 'confirmed' ? 'confirmed' : run.guardResolution === 'discarded' ? 'discarded' : 'superseded'}`)}</div>}
+              </td>
+              {multiPortal && (
+                <td class="nowrap" data-label={t('data_access.portal')}>
+                  {domain(run.connectionId)}
                 </td>
-              );
-              const when = fmt.dateTimeSeconds(run.queuedAt);
-              const selected = run.id === props.sub;
-              return (
-                <tr key={run.id} data-testid="history-row" data-run-id={run.id} data-status={run.status} class={`row-clickable${selected ? ' row-selected' : ''}`} aria-current={selected ? 'true' : undefined} onClick={() => open(run.id)}>
-                  <td data-label={t('history.col_run')}>
-                    <button
-                      type="button"
-                      class="link-button"
-                      data-testid="history-open"
-                      aria-label={t('history.open_label', { when })}
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        open(run.id);
-                      }}
-                    >
-                      {when}
-                    </button>
-                  </td>
-                  <td data-label={t('employees.status')}>
-                    <RunStatusBadge status={run.status} />
-                    {run.guardResolution && <div class="muted small">{t(`history.removals_${run.guardResolution === 'confirmed' ? 'confirmed' : run.guardResolution === 'discarded' ? 'discarded' : 'superseded'}`)}</div>}
-                  </td>
-                  {multiPortal && (
-                    <td class="nowrap" data-label={t('data_access.portal')}>
-                      {domain(run.connectionId)}
-                    </td>
-                  )}
-                  <td data-label={t('history.started_by')}>{words.trigger(run.trigger)}</td>
-                  <td data-label={t('history.col_duration')}>{isActive(run) ? '…' : fmt.duration(run.startedAt ?? run.queuedAt, run.finishedAt)}</td>
-                  <td class="num" data-label={t('history.col_processed')}>
-                    {run.progress.total !== null ? `${fmt.number(run.progress.processed)} / ${fmt.number(run.progress.total)}` : fmt.number(run.progress.processed)}
-                  </td>
-                  {n('created')}
-                  {n('linked_by_email')}
-                  {n('updated')}
-                  {n('skipped')}
-                  {n('dismissed')}
-                  {n('deleted')}
-                </tr>
-              );
-            })}
+              )}
+              <td data-label={t('history.started_by')}>{words.trigger(run.trigger)}</td>
+              <td data-label={t('history.col_duration')}>{isActive(run) ? '…' : fmt.duration(run.startedAt ?? run.queuedAt, run.finishedAt)}</td>
+              <td class="num" data-label={t('history.col_processed')}>
+                {run.progress.total !== null ? `${fmt.number(run.progress.processed)} / ${fmt.number(run.progress.total)}` : fmt.number(run.progress.processed)}
+              </td>
+              {n('created')}
+              {n('linked_by_email')}
+              {n('updated')}
+              {n('skipped')}
+              {n('dismissed')}
+              {n('deleted')}
+            </tr>
+          );
+        })}
       </DataTable>
       {!loading && !error && !runs.length && (
         <div class="empty" data-testid="history-empty">
@@ -274,16 +274,16 @@ function RunReport(props: { runId: string; onClose: () => void; onChanged: () =>
           hidden={!items.length}
           columns={[t('history.col_person'), t('history.col_bitrix24_id'), t('history.outcome'), t('history.col_details')]}
         >
-              {items.map((item) => (
-                <tr key={item.id} data-testid="report-item" data-outcome={item.outcome} data-reason={item.reason ?? ''}>
-                  <td data-label={t('history.col_person')}>{item.name || <span class="muted">—</span>}</td>
-                  <td data-label={t('history.col_bitrix24_id')}>{item.bitrix24UserId !== null ? String(item.bitrix24UserId) : '—'}</td>
-                  <td data-label={t('history.outcome')}>{words.outcome(item.outcome)}</td>
-                  <td data-label={t('history.col_details')}>
-                    <ItemDetails item={item} />
-                  </td>
-                </tr>
-              ))}
+          {items.map((item) => (
+            <tr key={item.id} data-testid="report-item" data-outcome={item.outcome} data-reason={item.reason ?? ''}>
+              <td data-label={t('history.col_person')}>{item.name || <span class="muted">—</span>}</td>
+              <td data-label={t('history.col_bitrix24_id')}>{item.bitrix24UserId !== null ? String(item.bitrix24UserId) : '—'}</td>
+              <td data-label={t('history.outcome')}>{words.outcome(item.outcome)}</td>
+              <td data-label={t('history.col_details')}>
+                <ItemDetails item={item} />
+              </td>
+            </tr>
+          ))}
         </DataTable>
         {!itemsLoading && !itemsError && !items.length && (
           <div class="empty">

@@ -10,7 +10,7 @@ import type { Employee, Page } from '../types';
 
 /** Who calls and CRM records can be assigned to; people who left Bitrix24 come off it after each import. */
 export function ResponsibleTab() {
-  const { api, t, fmt, can, flash, dataVersion, dataChanged, navigate } = useConsole();
+  const { api, t, fmt, can, flash, dataVersion, navigate } = useConsole();
   const [items, setItems] = useState<Employee[] | null>(null);
   const [error, setError] = useState<ErrorLike | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
@@ -58,18 +58,18 @@ export function ResponsibleTab() {
         hidden={!items?.length}
         columns={[...personColumns(t), { label: t('common.actions'), visuallyHidden: true }]}
       >
-            {(items ?? []).map((e) => (
-              <tr key={e.id} data-testid="responsible-row" data-employee-id={e.id}>
-                <PersonCells employee={e} />
-                <td class="cell-actions">
-                  {can('responsible:write') && (
-                    <button type="button" class="button-danger-quiet" data-testid="responsible-remove" aria-label={t('responsible.remove_label', { name: displayName(e) })} disabled={busyId === e.id} onClick={() => change(e, false)}>
-                      {busyId === e.id ? t('responsible.removing') : t('responsible.remove')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
+        {(items ?? []).map((e) => (
+          <tr key={e.id} data-testid="responsible-row" data-employee-id={e.id}>
+            <PersonCells employee={e} />
+            <td class="cell-actions">
+              {can('responsible:write') && (
+                <button type="button" class="button-danger-quiet" data-testid="responsible-remove" aria-label={t('responsible.remove_label', { name: displayName(e) })} disabled={busyId === e.id} onClick={() => change(e, false)}>
+                  {busyId === e.id ? t('responsible.removing') : t('responsible.remove')}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
       </DataTable>
       {items !== null && !items.length && (
         <div class="empty" data-testid="responsible-empty">
@@ -90,12 +90,12 @@ export function ResponsibleTab() {
         </div>
       )}
       {items !== null && items.length > 0 && <p class="muted">{t('responsible.total_shown', { count: items.length, shown: fmt.number(items.length) })}</p>}
-      {can('responsible:write') && <AddOne searchRef={searchRef} onList={ids} busyId={busyId} onAdd={(e) => change(e, true)} onDataChanged={dataChanged} />}
+      {can('responsible:write') && <AddOne searchRef={searchRef} onList={ids} busyId={busyId} onAdd={(e) => change(e, true)}/>}
     </>
   );
 }
 
-function AddOne(props: { searchRef: { current: HTMLInputElement | null }; onList: Set<string>; busyId: string | null; onAdd: (e: Employee) => void; onDataChanged: () => void }) {
+function AddOne(props: { searchRef: { current: HTMLInputElement | null }; onList: Set<string>; busyId: string | null; onAdd: (e: Employee) => void }) {
   const { api, t } = useConsole();
   const [q, setQ] = useState('');
   const [results, setResults] = useState<{ query: string; items: Employee[]; more: boolean } | null>(null);
