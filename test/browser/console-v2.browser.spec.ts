@@ -95,8 +95,8 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
     env = await startPortalAndApp({ people: 120, seed: 8 });
     account = await createAccount(env.t, 'Console Co');
     // axe-core is injected as a script, which the page's CSP (rightly) forbids: bypass it for the test only.
-    // The refusals this test provokes on purpose (422 from the mocked oauth/start) are logged by Chromium too.
-    ({ context, page, pageErrors } = await openConsolePage(browser, { bypassCSP: true, acceptDownloads: true, ignore: /Failed to load resource: the server responded with a status of 422/ }));
+    // The refusals this test provokes on purpose (422 from the mocked oauth/start, 400 for country ZZ) are logged by Chromium too.
+    ({ context, page, pageErrors } = await openConsolePage(browser, { bypassCSP: true, acceptDownloads: true, ignore: /Failed to load resource: the server responded with a status of (422|400)/ }));
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.t.url });
   }, 60_000);
 
@@ -324,6 +324,26 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
       await byTestId('confirm-ok').click();
       await row.locator('[data-testid="api-key-revoked"]').waitFor();
       await request(env.t.url).get('/api/v1/me').set(bearer(key)).expect(401);
+    },
+    STEP,
+  );
+
+  it(
+    'refuses a phone country libphonenumber does not know, in words, and keeps the saved one',
+    async () => {
+      await openTab('data-access');
+      await byTestId('setting-country').fill('ZZ');
+      await byTestId('settings-save').click();
+      await page.waitForFunction(() => /ZZ is not a country with phone numbering/.test(document.querySelector('[data-testid="settings-error"]')?.textContent ?? ''));
+      const [c] = (await api('/bitrix24/connections')).body as Array<{ settings: { defaultCountry: string } }>;
+      expect(c.settings.defaultCountry).toBe('RU');
+      await byTestId('setting-country').fill('KZ');
+      await byTestId('settings-save').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="settings-status"]')?.textContent === 'Saved.');
+      expect(((await api('/bitrix24/connections')).body as Array<{ settings: { defaultCountry: string } }>)[0].settings.defaultCountry).toBe('KZ');
+      await byTestId('setting-country').fill('RU');
+      await byTestId('settings-save').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="settings-status"]')?.textContent === 'Saved.');
     },
     STEP,
   );

@@ -4,7 +4,7 @@ import { RunProgress, RunSummary } from '../components/run-summary';
 import { usePoll } from '../components/use-async';
 import { ErrorNotice, FormProblems, Loading, Notice, Time } from '../components/ui';
 import { canSynchronize, connectionHealth } from '../logic/connections';
-import type { ErrorLike } from '../logic/errors';
+import { fieldProblems, type ErrorLike } from '../logic/errors';
 import { isActive, pickLastRun, retryLine } from '../logic/runs';
 import { settingsForm, settingsPatch, type SettingsForm } from '../logic/settings';
 import { useConsole } from '../store';
@@ -253,7 +253,10 @@ function SettingsSection(props: { connection: Connection }) {
       await refreshConnections();
       setStatus(t('settings.saved'));
     } catch (e) {
-      if (!isQuiet(e)) setError(e as ErrorLike);
+      if (isQuiet(e)) return;
+      // The page checks the shape; the service knows which countries have phone numbering.
+      if (fieldProblems(e as ErrorLike).some((f) => f.field === 'defaultCountry')) setProblems([t('settings.problem_country_unknown', { code: form.country.trim().toUpperCase() })]);
+      else setError(e as ErrorLike);
     } finally {
       setBusy(false);
     }
