@@ -3,7 +3,7 @@ import { isQuiet } from '../api';
 import type { MessageKey } from '../i18n/i18n';
 import type { ErrorLike } from '../logic/errors';
 import { BITRIX_TAG } from '../logic/format';
-import { count, FOLLOW_UP_OUTCOMES, isActive, itemValue, outcomeKey, PRIMARY_OUTCOMES, processedTotal, reasonKey, retryLine, runStory, statusKey, statusTone, triggerKey } from '../logic/runs';
+import { count, FOLLOW_UP_OUTCOMES, isActive, itemFacts, outcomeKey, PRIMARY_OUTCOMES, processedTotal, reasonKey, retryLine, runStory, statusKey, statusTone, triggerKey } from '../logic/runs';
 import { useConsole } from '../store';
 import type { Connection, Page, PendingRemoval, RunItem, SyncRun } from '../types';
 import { Badge, ErrorNotice, Notice, Time } from './ui';
@@ -170,13 +170,17 @@ function SkippedList(props: { run: SyncRun }) {
       <ErrorNotice error={error} />
       <ul class="skipped-list" data-testid="skipped-list">
         {items.map((item) => {
-          const value = itemValue(item);
+          const facts = itemFacts(item);
           return (
             <li key={item.id} data-testid="skipped-item" data-reason={item.reason ?? ''}>
               <span class="skipped-name">{item.name || t('common.bitrix24_user', { id: item.bitrix24UserId ?? '?' })}</span>
               {item.bitrix24UserId !== null && <span class="muted"> {t('common.bitrix24_id', { id: item.bitrix24UserId })}</span>}
               <span class="skipped-reason">{words.reason(item.reason)}</span>
-              {value && <span class="skipped-value" data-testid="skipped-value">{t('run.value', { value })}</span>}
+              {facts.length > 0 && (
+                <span class="skipped-value" data-testid="skipped-value">
+                  {facts.map((f) => t(f.key, f.vars)).join('; ')}
+                </span>
+              )}
             </li>
           );
         })}

@@ -1,7 +1,7 @@
 import { createTranslator } from '../i18n/i18n';
 import type { Connection, SyncRun } from '../types';
 import { createFormatters } from './format';
-import { pickLastRun, processedTotal, progressBar, retryLine, runStory } from './runs';
+import { itemFacts, pickLastRun, processedTotal, progressBar, retryLine, runStory } from './runs';
 
 const en = createTranslator('en');
 const fmt = createFormatters('en');
@@ -88,5 +88,16 @@ describe('run wording', () => {
     expect(progressBar(run({ progress: { processed: 0, total: null } }))).toEqual({ known: false, now: 0, max: 100, percent: 0 });
     expect(progressBar(run({ progress: { processed: 150, total: 300 } }))).toEqual({ known: true, now: 150, max: 300, percent: 50 });
     expect(progressBar(run({ progress: { processed: 310, total: 300 } }))).toMatchObject({ now: 310, max: 310, percent: 100 });
+  });
+
+  it.each([
+    [{ outcome: 'skipped', reason: 'email_linked_elsewhere', details: { bitrix24UserId: 17 } }, ['the address belongs to the employee linked to Bitrix24 user #17']],
+    [{ outcome: 'skipped', reason: 'ambiguous_email', details: { candidates: 2 } }, ['2 employees here have this address']],
+    [{ outcome: 'skipped', reason: 'out_of_scope', details: { userType: 'extranet' } }, ['account type: extranet']],
+    [{ outcome: 'skipped', reason: 'invalid_email', details: { value: 'ivan@@corp' } }, ['value: “ivan@@corp”']],
+    [{ outcome: 'phone_rejected', reason: 'not_a_phone_number', details: { field: 'WORK_PHONE', value: 'call me' } }, ['value: “call me”']],
+    [{ outcome: 'skipped', reason: 'missing_email', details: null }, []],
+  ])('says what is behind a skip: %j', (item, lines) => {
+    expect(itemFacts(item).map((l) => en(l.key, l.vars))).toEqual(lines);
   });
 });

@@ -118,6 +118,21 @@ export function itemValue(item: { outcome: string; details: Record<string, unkno
   return null;
 }
 
+/**
+ * What the run recorded behind a skip, in words: the offending value, who holds the email
+ * address, how many employees share it, the account type that is out of scope.
+ */
+export function itemFacts(item: { outcome: string; reason: string | null; details: Record<string, unknown> | null }): Line[] {
+  const d = item.details ?? {};
+  const facts: Line[] = [];
+  const value = itemValue(item);
+  if (value) facts.push({ key: 'run.value', vars: { value } });
+  if (item.reason === 'email_linked_elsewhere' && typeof d.bitrix24UserId === 'number') facts.push({ key: 'run.held_by', vars: { id: d.bitrix24UserId } });
+  if (item.reason === 'ambiguous_email' && typeof d.candidates === 'number') facts.push({ key: 'run.candidates', vars: { count: d.candidates } });
+  if (item.reason === 'out_of_scope' && typeof d.userType === 'string' && d.userType) facts.push({ key: 'run.user_type', vars: { type: d.userType } });
+  return facts;
+}
+
 /** The progress bar's numbers: indeterminate until the first page tells the total. */
 export function progressBar(run: SyncRun): { known: boolean; now: number; max: number; percent: number } {
   const processed = run.progress?.processed ?? 0;

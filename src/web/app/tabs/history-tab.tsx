@@ -5,7 +5,7 @@ import { DataTable } from '../components/data-table';
 import { usePoll } from '../components/use-async';
 import { ErrorNotice, Loading } from '../components/ui';
 import type { ErrorLike } from '../logic/errors';
-import { ALL_OUTCOMES, count, isActive, itemValue, RUN_TRIGGER_FILTERS, RUN_STATUS_FILTERS } from '../logic/runs';
+import { ALL_OUTCOMES, count, isActive, itemFacts, RUN_TRIGGER_FILTERS, RUN_STATUS_FILTERS } from '../logic/runs';
 import { useConsole } from '../store';
 import type { TabProps } from './registry';
 import type { Page, RunItem, SyncRun } from '../types';
@@ -309,8 +309,7 @@ function ItemDetails(props: { item: RunItem }) {
   const d = item.details ?? {};
   const parts: string[] = [];
   if (item.reason) parts.push(words.reason(item.reason));
-  const value = itemValue(item);
-  if (value) parts.push(t('run.value', { value }));
+  for (const fact of itemFacts(item)) parts.push(t(fact.key, fact.vars));
   if ((item.outcome === 'updated' || item.outcome === 'linked_by_email') && Array.isArray(d.changedFields) && d.changedFields.length) {
     parts.push(t('history.changed', { fields: (d.changedFields as string[]).join(', ') }));
   }
