@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createAccount, TestAccount } from '../support/accounts';
+import { bearer, createAccount, createKey, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
 import { axeViolations, horizontalOverflow } from '../support/page-checks';
@@ -493,6 +493,43 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
       const names = await byTestId('report-item').evaluateAll((rows) => rows.map((r) => (r.querySelector('td')?.textContent ?? '').toLowerCase()));
       expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
       await byTestId('run-report-close').click();
+    },
+    STEP,
+  );
+
+  it(
+    'a viewer key sees everything and can change nothing: no Synchronize, no connect forms, no bulk add, no new keys',
+    async () => {
+      const viewer = await createKey(env.t, account, 'viewer', 'Read-only');
+      await byTestId('language-switch').selectOption('en');
+      await byTestId('sign-out').click();
+      await byTestId('signin-key').fill(viewer.key);
+      await byTestId('signin-submit').click();
+      await byTestId('whoami').waitFor({ state: 'attached' });
+      expect(await byTestId('whoami').textContent()).toContain('Read-only (viewer)');
+      expect(await page.locator('[role="tab"]').count()).toBe(TABS.length);
+      await openTab('connection');
+      await byTestId('connection-item').first().waitFor();
+      expect(await byTestId('connect-form').count()).toBe(0);
+      expect(await byTestId('connection-disconnect').count()).toBe(0);
+      await openTab('data-access');
+      await page.locator('[data-testid="last-run"] [data-testid="run-summary"]').waitFor();
+      expect(await byTestId('sync-button').count()).toBe(0);
+      expect(await byTestId('settings-save').count()).toBe(0);
+      expect(await byTestId('setting-country').isDisabled()).toBe(true);
+      await openTab('employees');
+      await waitForEmployees();
+      expect(await byTestId('employees-bulk-add').count()).toBe(0);
+      expect(await byTestId('employees-export').isEnabled()).toBe(true);
+      await openTab('api-keys');
+      await byTestId('api-key-row').first().waitFor();
+      expect(await byTestId('api-key-form').count()).toBe(0);
+      expect(await byTestId('api-key-revoke').count()).toBe(0);
+      // Back as the owner for the screenshots.
+      await byTestId('sign-out').click();
+      await byTestId('signin-key').fill(account.ownerKey);
+      await byTestId('signin-submit').click();
+      await byTestId('whoami').waitFor({ state: 'attached' });
     },
     STEP,
   );
