@@ -6,6 +6,7 @@ import { BITRIX_TAG } from '../logic/format';
 import { count, FOLLOW_UP_OUTCOMES, isActive, itemFacts, outcomeKey, PRIMARY_OUTCOMES, processedTotal, reasonKey, retryLine, runStory, statusKey, statusTone, triggerKey } from '../logic/runs';
 import { useConsole } from '../store';
 import type { Connection, Page, PendingRemoval, RunItem, SyncRun } from '../types';
+import { useAction } from './use-async';
 import { Badge, ErrorNotice, Notice, Time } from './ui';
 
 export function RunStatusBadge(props: { status: string }) {
@@ -213,44 +214,38 @@ function GuardBox(props: { run: SyncRun; domain: string; onChanged: (run: SyncRu
   const deletions = Number(g.deletions) || 0;
   const [pending, setPending] = useState<PendingRemoval[] | null>(null);
   const [showAll, setShowAll] = useState(false);
-  const [error, setError] = useState<ErrorLike | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [loadError, setLoadError] = useState<ErrorLike | null>(null);
+  const action = useAction();
   useEffect(() => {
-    api.request<PendingRemoval[]>('GET', `/sync-runs/${encodeURIComponent(run.id)}/pending-removals`).then(setPending, (e: unknown) => !isQuiet(e) && setError(e as ErrorLike));
+    api.request<PendingRemoval[]>('GET', `/sync-runs/${encodeURIComponent(run.id)}/pending-removals`).then(setPending, (e: unknown) => !isQuiet(e) && setLoadError(e as ErrorLike));
   }, [run.id]);
 
   const act = async (what: 'confirm' | 'discard') => {
     const ok =
-      what === 'confirm'
-        ? await confirm({
-            title: 'guard.confirm_title',
-            titleVars: { count: dismissals + deletions },
-            lines: [
-              { key: 'guard.confirm_dismissals', vars: { count: dismissals } },
-              { key: 'guard.confirm_deletions', vars: { count: deletions } },
-              { key: 'guard.confirm_responsible' },
-              { key: 'guard.confirm_never_deleted' },
-            ],
-            confirm: 'guard.confirm_ok',
-            danger: true,
-          })
-        : await confirm({
-            title: 'guard.discard_title',
-            lines: [{ key: 'guard.discard_line', vars: { count: dismissals + deletions } }],
-            confirm: 'guard.discard_ok',
-          });
+        what === 'confirm'
+          ? await confirm({
+              title: 'guard.confirm_title',
+              titleVars: { count: dismissals + deletions },
+              lines: [
+                { key: 'guard.confirm_dismissals', vars: { count: dismissals } },
+                { key: 'guard.confirm_deletions', vars: { count: deletions } },
+                { key: 'guard.confirm_responsible' },
+                { key: 'guard.confirm_never_deleted' },
+              ],
+              confirm: 'guard.confirm_ok',
+              danger: true,
+            })
+          : await confirm({
+              title: 'guard.discard_title',
+              lines: [{ key: 'guard.discard_line', vars: { count: dismissals + deletions } }],
+              confirm: 'guard.discard_ok',
+            });
     if (!ok) return;
-    setBusy(true);
-    try {
-      const updated = await api.request<SyncRun>('POST', `/sync-runs/${encodeURIComponent(run.id)}/${what}-removals`);
-      flash(what === 'confirm' ? t('guard.applied_flash', { count: dismissals + deletions }) : t('guard.discarded_flash'), 'ok');
-      dataChanged();
-      props.onChanged(updated);
-    } catch (e) {
-      if (!isQuiet(e)) setError(e as ErrorLike);
-    } finally {
-      setBusy(false);
-    }
+    const updated = await action.run(() => api.request<SyncRun>('POST', `/sync-runs/${encodeURIComponent(run.id)}/${what}-removals`));
+    if (!updated) return;
+    flash(what === 'confirm' ? t('guard.applied_flash', { count: dismissals + deletions }) : t('guard.discarded_flash'), 'ok');
+    dataChanged();
+    props.onChanged(updated);
   };
 
   const limit = 100;
@@ -269,7 +264,7 @@ function GuardBox(props: { run: SyncRun; domain: string; onChanged: (run: SyncRu
       </p>
       <p>{t('guard.nothing_changed')}</p>
       <ul class="pending-list" data-testid="pending-list">
-        {!pending && !error && <li class="loading">{t('common.loading')}</li>}
+        {!pending && !loadError && <li class="loading">{t('common.loading')}</li>}
         {shown.map((p) => (
           <li key={`${p.kind}-${p.bitrix24UserId}`} data-testid="pending-item" data-kind={p.kind}>
             {p.name && BITRIX_TAG.test(p.name) && (
@@ -288,13 +283,13 @@ function GuardBox(props: { run: SyncRun; domain: string; onChanged: (run: SyncRu
           {t('guard.show_all', { count: pending.length })}
         </button>
       )}
-      <ErrorNotice error={error} />
+      <ErrorNotice error={loadError ?? action.error} />
       {can('sync:confirm_removals') ? (
         <div class="actions">
-          <button type="button" class="button-danger" data-testid="confirm-removals" disabled={busy} onClick={() => act('confirm')}>
+          <button type="button" class="button-danger" data-testid="confirm-removals" disabled={action.busy} onClick={() => act('confirm')}>
             {t('guard.confirm_button', { count: dismissals + deletions })}
           </button>
-          <button type="button" data-testid="discard-removals" disabled={busy} onClick={() => act('discard')}>
+          <button type="button" data-testid="discard-removals" disabled={action.busy} onClick={() => act('discard')}>
             {t('guard.discard_button')}
           </button>
         </div>

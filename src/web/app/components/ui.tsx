@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Tone } from '../logic/connections';
 import { errorDetail, errorKey, fieldProblems, type ErrorLike } from '../logic/errors';
-import { useI18n } from '../store';
+import { useConsole, useI18n } from '../store';
 
 /** Small building blocks: badges, notices, times, the error notice with its detail. */
 
@@ -100,5 +100,23 @@ export function Loading(props: { text: string; testid?: string }) {
     <p class="loading" role="status" data-testid={props.testid}>
       {props.text}
     </p>
+  );
+}
+
+/** A link to another tab (a real #hash link, so it can be opened or copied; a click stays in the page). */
+export function TabLink(props: { tab: string; connectionId?: string; focusTab?: boolean; class?: string; testid?: string; children: ComponentChildren }) {
+  const { navigate } = useConsole();
+  return (
+    <a
+      href={`#${props.tab}`}
+      class={props.class}
+      data-testid={props.testid}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate(props.tab, { connectionId: props.connectionId, focusTab: props.focusTab });
+      }}
+    >
+      {props.children}
+    </a>
   );
 }

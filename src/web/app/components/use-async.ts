@@ -2,38 +2,6 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import type { ErrorLike } from '../logic/errors';
 
-export interface Loaded<T> {
-  data: T | null;
-  error: ErrorLike | null;
-  loading: boolean;
-  reload(): void;
-}
-
-/**
- * Loads something when `deps` change; an answer that arrives after newer deps is dropped, so
- * a slow old request never overwrites a newer one.
- */
-export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | null; error: ErrorLike | null; loading: boolean }>({ data: null, error: null, loading: true });
-  const [tick, setTick] = useState(0);
-  const generation = useRef(0);
-  useEffect(() => {
-    const gen = ++generation.current;
-    const controller = new AbortController();
-    setState((s) => ({ ...s, loading: true, error: null }));
-    load(controller.signal).then(
-      (data) => gen === generation.current && setState({ data, error: null, loading: false }),
-      (error: unknown) => {
-        if (gen !== generation.current || isQuiet(error)) return;
-        setState((s) => ({ ...s, error: error as ErrorLike, loading: false }));
-      },
-    );
-    return () => controller.abort();
-    // The caller lists what the load depends on.
-  }, [...deps, tick]);
-  return { ...state, reload: () => setTick((n) => n + 1) };
-}
-
 /** Calls `tick` every `ms` while `active`, backing off after failures; stops on unmount. */
 export function usePoll(active: boolean, ms: number, tick: () => Promise<boolean>): void {
   const tickRef = useRef(tick);
@@ -61,4 +29,35 @@ export function usePoll(active: boolean, ms: number, tick: () => Promise<boolean
       clearTimeout(timer);
     };
   }, [active, ms]);
+}
+
+export interface Action {
+  busy: boolean;
+  error: ErrorLike | null;
+  setError(error: ErrorLike | null): void;
+  /**
+   * Runs `work` with `busy` set and returns its result; an error is kept in `error` (a
+   * signed-out 401 or a cancel is not) and gives undefined. Ask for confirmation before, not
+   * inside: the button is disabled while busy, and the dialog gives focus back to it.
+   */
+  run<T>(work: () => Promise<T>): Promise<T | undefined>;
+}
+
+/** One user action (a button, a form): busy while it runs, its error shown next to it. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorLike | null>(null);
+  const run = async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await work();
+    } catch (e) {
+      if (!isQuiet(e)) setError(e as ErrorLike);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
 }

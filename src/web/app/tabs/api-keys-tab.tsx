@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import { DataTable } from '../components/data-table';
+import { useAction } from '../components/use-async';
 import { roleName } from '../components/header';
 import { Badge, ErrorNotice, FormProblems, Loading, Notice, Time } from '../components/ui';
 import type { ErrorLike } from '../logic/errors';
@@ -130,11 +131,10 @@ function CreateKeyForm(props: { roles: readonly string[]; onCreated: (k: Created
   const [name, setName] = useState('');
   const [role, setRole] = useState(props.roles.includes('viewer') ? 'viewer' : props.roles[props.roles.length - 1]);
   const [problems, setProblems] = useState<string[]>([]);
-  const [error, setError] = useState<ErrorLike | null>(null);
-  const [busy, setBusy] = useState(false);
+  const create = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setError(null);
+    create.setError(null);
     const clean = name.trim();
     const found: string[] = [];
     if (!clean) found.push(t('api_keys.problem_name_empty'));
@@ -142,16 +142,11 @@ function CreateKeyForm(props: { roles: readonly string[]; onCreated: (k: Created
     else if (/[\u0000-\u001f\u007f]/.test(clean)) found.push(t('api_keys.problem_name_control'));
     setProblems(found);
     if (found.length) return;
-    setBusy(true);
-    try {
+    await create.run(async () => {
       const created = await api.request<CreatedApiKey>('POST', '/api-keys', { body: { name: clean, role } });
       setName('');
       props.onCreated(created);
-    } catch (e) {
-      if (!isQuiet(e)) setError(e as ErrorLike);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="card stack" aria-labelledby="api-key-create-title">
@@ -176,9 +171,9 @@ function CreateKeyForm(props: { roles: readonly string[]; onCreated: (k: Created
         </div>
         <div class="form-actions field-wide">
           <FormProblems problems={problems} testid="api-key-form-error" />
-          <ErrorNotice error={error} testid="api-key-form-error" />
-          <button type="submit" class="button-primary" data-testid="api-key-create" disabled={busy}>
-            {busy ? t('api_keys.creating') : t('api_keys.create')}
+          <ErrorNotice error={create.error} testid="api-key-form-error" />
+          <button type="submit" class="button-primary" data-testid="api-key-create" disabled={create.busy}>
+            {create.busy ? t('api_keys.creating') : t('api_keys.create')}
           </button>
         </div>
       </form>

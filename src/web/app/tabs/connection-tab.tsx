@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Api, ApiError, isQuiet } from '../api';
-import { Badge, ErrorNotice, FormProblems, Loading, Notice, Time } from '../components/ui';
+import { useAction } from '../components/use-async';
+import { Badge, ErrorNotice, FormProblems, Loading, Notice, TabLink, Time } from '../components/ui';
 import type { MessageKey } from '../i18n/i18n';
 import { connectionHealth, portalAddress, stateReasonKey } from '../logic/connections';
 import { errorKey as errorKeyOf, type ErrorLike } from '../logic/errors';
@@ -72,53 +73,37 @@ export function ConnectionTab() {
 }
 
 function ConnectionCard(props: { connection: Connection; onNewWebhook: () => void }) {
-  const { t, fmt, can, navigate, api, confirm, flash, refreshConnections, dataChanged } = useConsole();
+  const { t, fmt, can, api, confirm, flash, refreshConnections, dataChanged } = useConsole();
   const c = props.connection;
   const health = connectionHealth(c);
   const reasonKey = stateReasonKey(c.stateReason);
   const retry = retryLine(c, fmt);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorLike | null>(null);
+  const action = useAction();
 
   const disconnect = async () => {
     // The dialog says how many employees stay: the number behind "nothing is deleted".
-    let linked = 0;
-    try {
-      linked = (await api.request<Page<unknown>>('GET', '/employees', { query: { connectionId: c.id, limit: 1 } })).total ?? 0;
-    } catch (e) {
-      if (isQuiet(e)) return;
-    }
+    const page = await action.run(() => api.request<Page<unknown>>('GET', '/employees', { query: { connectionId: c.id, limit: 1 } }));
+    if (!page) return;
     const ok = await confirm({
       title: 'connection.disconnect_title',
       titleVars: { domain: c.domain },
-      lines: [{ key: 'connection.disconnect_stops' }, { key: 'connection.disconnect_employees_stay', vars: { count: linked } }, { key: 'connection.disconnect_again' }],
+      lines: [{ key: 'connection.disconnect_stops' }, { key: 'connection.disconnect_employees_stay', vars: { count: page.total ?? 0 } }, { key: 'connection.disconnect_again' }],
       confirm: 'connection.disconnect',
       danger: true,
     });
     if (!ok) return;
-    setBusy(true);
-    try {
+    const done = await action.run(async () => {
       await api.request('DELETE', `/bitrix24/connections/${encodeURIComponent(c.id)}`);
-      flash(t('connection.disconnected_flash', { domain: c.domain }), 'ok');
-      await refreshConnections();
-      dataChanged();
-    } catch (e) {
-      if (!isQuiet(e)) setError(e as ErrorLike);
-    } finally {
-      setBusy(false);
-    }
+      return true;
+    });
+    if (!done) return;
+    flash(t('connection.disconnected_flash', { domain: c.domain }), 'ok');
+    await refreshConnections().catch(() => undefined);
+    dataChanged();
   };
 
-  const reconnect = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await startOAuth(api, portalAddress(c));
-    } catch (e) {
-      setBusy(false);
-      if (!isQuiet(e)) setError(e as ErrorLike);
-    }
-  };
+  // On success the browser leaves for Bitrix24; busy stays on until it does.
+  const reconnect = () => action.run(() => startOAuth(api, portalAddress(c)));
 
   const titleId = `conn-${c.id}`;
   return (
@@ -179,23 +164,15 @@ function ConnectionCard(props: { connection: Connection; onNewWebhook: () => voi
           </div>
         )}
       </dl>
-      <ErrorNotice error={error} testid="connection-error" />
+      <ErrorNotice error={action.error} testid="connection-error" />
       <div class="actions">
         {c.state === 'active' && (
-          <a
-            class="button"
-            href="#data-access"
-            data-testid="connection-open-sync"
-            onClick={(e) => {
-              e.preventDefault();
-              navigate('data-access', { connectionId: c.id, focusTab: true });
-            }}
-          >
+          <TabLink tab="data-access" connectionId={c.id} focusTab class="button" testid="connection-open-sync">
             {t('connection.open_sync')}
-          </a>
+          </TabLink>
         )}
         {can('connections:manage') && c.state !== 'active' && c.authType === 'oauth' && (
-          <button type="button" class="button-primary" data-testid="connection-reconnect" disabled={busy} onClick={reconnect}>
+          <button type="button" class="button-primary" data-testid="connection-reconnect" disabled={action.busy} onClick={reconnect}>
             {c.state === 'disconnected' ? t('connection.connect_again') : t('connection.reconnect')}
           </button>
         )}
@@ -205,7 +182,7 @@ function ConnectionCard(props: { connection: Connection; onNewWebhook: () => voi
           </button>
         )}
         {can('connections:manage') && c.state !== 'disconnected' && (
-          <button type="button" class="button-danger-quiet" data-testid="connection-disconnect" disabled={busy} onClick={disconnect}>
+          <button type="button" class="button-danger-quiet" data-testid="connection-disconnect" disabled={action.busy} onClick={disconnect}>
             {t('connection.disconnect')}
           </button>
         )}
@@ -254,13 +231,12 @@ function ConnectForm() {
   const { t, api, me } = useConsole();
   const [portal, setPortal] = useState('');
   const [problem, setProblem] = useState<MessageKey | null>(null);
-  const [error, setError] = useState<ErrorLike | null>(null);
-  const [busy, setBusy] = useState(false);
+  const start = useAction();
   const input = useRef<HTMLInputElement>(null);
   const insecure = me.features?.insecurePortals ?? false;
   const submit = async (event: Event) => {
     event.preventDefault();
-    setError(null);
+    start.setError(null);
     const check = checkPortalAddress(portal, insecure);
     if (!check.ok) {
       setProblem(PORTAL_PROBLEMS[check.problem]);
@@ -268,13 +244,7 @@ function ConnectForm() {
       return;
     }
     setProblem(null);
-    setBusy(true);
-    try {
-      await startOAuth(api, check.origin);
-    } catch (e) {
-      setBusy(false);
-      if (!isQuiet(e)) setError(e as ErrorLike);
-    }
+    await start.run(() => startOAuth(api, check.origin));
   };
   return (
     <section class="card stack" aria-labelledby="connect-title">
@@ -310,10 +280,10 @@ function ConnectForm() {
             {t(problem)}
           </p>
         )}
-        <ErrorNotice error={error} testid="connect-error" />
+        <ErrorNotice error={start.error} testid="connect-error" />
         <div>
-          <button type="submit" class="button-primary" data-testid="connect-submit" disabled={busy} aria-busy={busy || undefined}>
-            {busy ? t('connect.opening') : t('connect.submit')}
+          <button type="submit" class="button-primary" data-testid="connect-submit" disabled={start.busy} aria-busy={start.busy || undefined}>
+            {start.busy ? t('connect.opening') : t('connect.submit')}
           </button>
         </div>
       </form>
@@ -324,13 +294,12 @@ function ConnectForm() {
 function WebhookForm(props: { inputRef: { current: HTMLInputElement | null }; edition: string; onEdition: (e: string) => void }) {
   const { t, api, flash, refreshConnections, dataChanged } = useConsole();
   const [problems, setProblems] = useState<string[]>([]);
-  const [error, setError] = useState<ErrorLike | null>(null);
-  const [busy, setBusy] = useState(false);
+  const check = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
     const input = props.inputRef.current!;
     const webhookUrl = input.value.trim();
-    setError(null);
+    check.setError(null);
     if (!webhookUrl) {
       setProblems([t('webhook.problem_empty')]);
       input.focus();
@@ -342,18 +311,13 @@ function WebhookForm(props: { inputRef: { current: HTMLInputElement | null }; ed
       return;
     }
     setProblems([]);
-    setBusy(true);
-    try {
+    await check.run(async () => {
       const c = await api.request<Connection>('POST', '/bitrix24/connections', { body: { webhookUrl, edition: props.edition } });
       input.value = ''; // it holds a secret
       flash(t('webhook.connected_flash', { domain: c.domain }), 'ok');
       await refreshConnections();
       dataChanged();
-    } catch (e) {
-      if (!isQuiet(e)) setError(e as ErrorLike);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="card stack" aria-labelledby="webhook-title">
@@ -385,10 +349,10 @@ function WebhookForm(props: { inputRef: { current: HTMLInputElement | null }; ed
           </select>
         </div>
         <FormProblems problems={problems} testid="webhook-error" />
-        <ErrorNotice error={error} testid="webhook-error" />
+        <ErrorNotice error={check.error} testid="webhook-error" />
         <div>
-          <button type="submit" class="button-primary" data-testid="webhook-submit" disabled={busy} aria-busy={busy || undefined}>
-            {busy ? t('webhook.checking') : t('webhook.submit')}
+          <button type="submit" class="button-primary" data-testid="webhook-submit" disabled={check.busy} aria-busy={check.busy || undefined}>
+            {check.busy ? t('webhook.checking') : t('webhook.submit')}
           </button>
         </div>
       </form>

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import { RunProgress, RunSummary } from '../components/run-summary';
-import { usePoll } from '../components/use-async';
-import { ErrorNotice, FormProblems, Loading, Notice, Time } from '../components/ui';
+import { useAction, usePoll } from '../components/use-async';
+import { ErrorNotice, FormProblems, Loading, Notice, TabLink, Time } from '../components/ui';
 import { canSynchronize, connectionHealth } from '../logic/connections';
 import { fieldProblems, type ErrorLike } from '../logic/errors';
 import { isActive, pickLastRun, retryLine } from '../logic/runs';
@@ -14,7 +14,7 @@ const POLL_MS = 700;
 
 /** Employee Synchronization: the portal, Synchronize with live progress, the last run, the schedule and settings. */
 export function DataAccessTab() {
-  const { t, connections, connectionsLoaded, refreshConnections, selectedConnectionId, selectConnection, navigate } = useConsole();
+  const { t, connections, connectionsLoaded, refreshConnections, selectedConnectionId, selectConnection } = useConsole();
   const [error, setError] = useState<ErrorLike | null>(null);
   useEffect(() => {
     refreshConnections().catch((e: unknown) => !isQuiet(e) && setError(e as ErrorLike));
@@ -34,15 +34,7 @@ export function DataAccessTab() {
         <div class="empty" data-testid="da-empty">
           <p>{t('data_access.none')}</p>
           <p>
-            <a
-              href="#connection"
-              onClick={(e) => {
-                e.preventDefault();
-                navigate('connection');
-              }}
-            >
-              {t('data_access.go_connect')}
-            </a>
+            <TabLink tab="connection">{t('data_access.go_connect')}</TabLink>
           </p>
         </div>
       )}
@@ -52,15 +44,14 @@ export function DataAccessTab() {
 }
 
 function SyncSection(props: { connection: Connection; all: Connection[] }) {
-  const { api, t, fmt, can, selectConnection, refreshConnections, refreshAttention, dataChanged, navigate } = useConsole();
+  const { api, t, fmt, can, selectConnection, refreshConnections, refreshAttention, dataChanged } = useConsole();
   const c = props.connection;
   const [run, setRun] = useState<SyncRun | null>(null);
   const [newerEventRuns, setNewerEventRuns] = useState(0);
   const [loaded, setLoaded] = useState(false);
   const [loadError, setLoadError] = useState<ErrorLike | null>(null);
-  const [syncError, setSyncError] = useState<ErrorLike | null>(null);
   const [pollError, setPollError] = useState(false);
-  const [starting, setStarting] = useState(false);
+  const start = useAction();
   const [progressShown, setProgressShown] = useState(false);
   const hideTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -104,20 +95,13 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
     return false;
   });
 
-  const synchronize = async () => {
-    setSyncError(null);
-    setStarting(true);
-    try {
+  const synchronize = () =>
+    start.run(async () => {
       const started = await api.request<SyncRun>('POST', `/bitrix24/connections/${encodeURIComponent(c.id)}/sync`);
       clearTimeout(hideTimer.current);
       setRun(started);
       setProgressShown(true);
-    } catch (e) {
-      if (!isQuiet(e)) setSyncError(e as ErrorLike);
-    } finally {
-      setStarting(false);
-    }
-  };
+    });
 
   const health = connectionHealth(c);
   const retry = retryLine(c, fmt);
@@ -145,15 +129,7 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
               {t('data_access.last_success')} <Time iso={c.sync.lastSuccessAt} />. {retry ? t('data_access.next_try') : t('data_access.next_sync')} <Time iso={c.sync.nextSyncAt} />.
             </>
           ) : (
-            <a
-              href="#connection"
-              onClick={(e) => {
-                e.preventDefault();
-                navigate('connection');
-              }}
-            >
-              {t('data_access.reconnect')}
-            </a>
+            <TabLink tab="connection">{t('data_access.reconnect')}</TabLink>
           )}
         </p>
         {retry && (
@@ -168,11 +144,11 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
               class="button-primary button-large"
               id="sync-button"
               data-testid="sync-button"
-              disabled={starting || watching || !canSynchronize(c)}
-              aria-busy={starting || undefined}
+              disabled={start.busy || watching || !canSynchronize(c)}
+              aria-busy={start.busy || undefined}
               onClick={synchronize}
             >
-              {starting ? t('data_access.starting') : t('data_access.synchronize')}
+              {start.busy ? t('data_access.starting') : t('data_access.synchronize')}
             </button>
           )}
           <p class="hint" id="sync-hint">
@@ -182,7 +158,7 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
             {can('sync:run') ? t('data_access.press_synchronize') : t('data_access.cannot_run')}
           </p>
         </div>
-        <ErrorNotice error={syncError} testid="sync-error" />
+        <ErrorNotice error={start.error} testid="sync-error" />
         {pollError && (
           <p class="notice notice-warn" role="status" data-testid="sync-error">
             {t('data_access.poll_failed')}
@@ -216,9 +192,8 @@ function SettingsSection(props: { connection: Connection }) {
   const c = props.connection;
   const [form, setForm] = useState<SettingsForm>(() => settingsForm(c));
   const [problems, setProblems] = useState<string[]>([]);
-  const [error, setError] = useState<ErrorLike | null>(null);
+  const save = useAction();
   const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
   const editable = can('connections:manage');
   const set = <K extends keyof SettingsForm>(key: K, value: SettingsForm[K]) => setForm((f) => ({ ...f, [key]: value }));
   const countryName = (() => {
@@ -234,7 +209,7 @@ function SettingsSection(props: { connection: Connection }) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setError(null);
+    save.setError(null);
     const { problems: found, body } = settingsPatch(form, c);
     if (found.length) {
       setProblems(found.map((p) => t(p.key, p.vars)));
@@ -245,21 +220,19 @@ function SettingsSection(props: { connection: Connection }) {
       setStatus(t('settings.nothing_changed'));
       return;
     }
-    setBusy(true);
     setStatus('');
-    try {
-      const updated = await api.request<Connection>('PATCH', `/bitrix24/connections/${encodeURIComponent(c.id)}`, { body });
-      setForm(settingsForm(updated));
-      await refreshConnections();
-      setStatus(t('settings.saved'));
-    } catch (e) {
-      if (isQuiet(e)) return;
-      // The page checks the shape; the service knows which countries have phone numbering.
-      if (fieldProblems(e as ErrorLike).some((f) => f.field === 'defaultCountry')) setProblems([t('settings.problem_country_unknown', { code: form.country.trim().toUpperCase() })]);
-      else setError(e as ErrorLike);
-    } finally {
-      setBusy(false);
-    }
+    await save.run(async () => {
+      try {
+        const updated = await api.request<Connection>('PATCH', `/bitrix24/connections/${encodeURIComponent(c.id)}`, { body });
+        setForm(settingsForm(updated));
+        await refreshConnections();
+        setStatus(t('settings.saved'));
+      } catch (e) {
+        // The page checks the shape; the service knows which countries have phone numbering.
+        if (!fieldProblems(e as ErrorLike).some((f) => f.field === 'defaultCountry')) throw e;
+        setProblems([t('settings.problem_country_unknown', { code: form.country.trim().toUpperCase() })]);
+      }
+    });
   };
 
   return (
@@ -371,11 +344,11 @@ function SettingsSection(props: { connection: Connection }) {
           </div>
         </div>
         <FormProblems problems={problems} testid="settings-error" />
-        <ErrorNotice error={error} testid="settings-error" />
+        <ErrorNotice error={save.error} testid="settings-error" />
         {editable && (
           <div class="form-actions">
-            <button type="submit" class="button-primary" data-testid="settings-save" disabled={busy}>
-              {busy ? t('settings.saving') : t('settings.save')}
+            <button type="submit" class="button-primary" data-testid="settings-save" disabled={save.busy}>
+              {save.busy ? t('settings.saving') : t('settings.save')}
             </button>
             <span class="muted" role="status" id="settings-status" data-testid="settings-status">
               {status}

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import { DataTable } from '../components/data-table';
 import { PersonCells } from '../components/people';
-import { Badge, ErrorNotice, Notice } from '../components/ui';
+import { useAction } from '../components/use-async';
+import { Badge, ErrorNotice, Notice, TabLink } from '../components/ui';
 import type { MessageKey } from '../i18n/i18n';
 import type { ErrorLike } from '../logic/errors';
 import { bulkBody, exportPath, filterParams, isFiltered, linkExplanation, NO_FILTERS, nextSort, sortState, type EmployeeFilters, type EmployeeSort, type LinkFilter } from '../logic/employees';
@@ -21,7 +22,7 @@ const LINK_FILTERS: Array<{ value: LinkFilter; testid: string; label: MessageKey
 
 /** The directory: filters as in 1C's exchange (seeds/003), a total, sorting, CSV, bulk "add to responsible". */
 export function EmployeesTab() {
-  const { api, t, fmt, can, confirm, flash, dataVersion, dataChanged, navigate } = useConsole();
+  const { api, t, fmt, can, confirm, flash, dataVersion, dataChanged } = useConsole();
   const [filters, setFilters] = useState<EmployeeFilters>(NO_FILTERS);
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<EmployeeSort>('name');
@@ -31,9 +32,8 @@ export function EmployeesTab() {
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<ErrorLike | null>(null);
-  const [actionError, setActionError] = useState<ErrorLike | null>(null);
-  const [exporting, setExporting] = useState(false);
-  const [adding, setAdding] = useState(false);
+  const exporting = useAction();
+  const adding = useAction();
   const generation = useRef(0);
 
   const load = async (from: string | null) => {
@@ -69,10 +69,8 @@ export function EmployeesTab() {
     return () => clearTimeout(timer);
   }, [search]);
 
-  const exportCsv = async () => {
-    setActionError(null);
-    setExporting(true);
-    try {
+  const exportCsv = () =>
+    exporting.run(async () => {
       const { blob, filename } = await api.download(exportPath(filters, sort));
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
@@ -82,43 +80,32 @@ export function EmployeesTab() {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (e) {
-      if (!isQuiet(e)) setActionError(e as ErrorLike);
-    } finally {
-      setExporting(false);
-    }
-  };
+    });
 
   const bulkAdd = async () => {
-    setActionError(null);
-    setAdding(true);
-    try {
-      const body = bulkBody(filters);
-      const preview = await api.request<BulkAddResult>('POST', '/responsible-employees/bulk', { body: { ...body, dryRun: true } });
-      if (!preview.eligible) {
-        flash(t('employees.bulk_nothing', { already: preview.alreadyOnList, dismissed: preview.skippedDismissed, inactive: preview.skippedInactive }), 'info');
-        return;
-      }
-      const ok = await confirm({
-        title: 'employees.bulk_title',
-        titleVars: { count: preview.eligible },
-        lines: [
-          { key: 'employees.bulk_adds', vars: { count: preview.eligible, matched: preview.matched } },
-          { key: 'employees.bulk_already', vars: { count: preview.alreadyOnList } },
-          { key: 'employees.bulk_dismissed', vars: { count: preview.skippedDismissed } },
-          { key: 'employees.bulk_inactive', vars: { count: preview.skippedInactive } },
-        ],
-        confirm: 'employees.bulk_ok',
-      });
-      if (!ok) return;
-      const result = await api.request<BulkAddResult>('POST', '/responsible-employees/bulk', { body });
-      flash(t('employees.bulk_done', { count: result.added }), 'ok');
-      dataChanged();
-    } catch (e) {
-      if (!isQuiet(e)) setActionError(e as ErrorLike);
-    } finally {
-      setAdding(false);
+    const body = bulkBody(filters);
+    const preview = await adding.run(() => api.request<BulkAddResult>('POST', '/responsible-employees/bulk', { body: { ...body, dryRun: true } }));
+    if (!preview) return;
+    if (!preview.eligible) {
+      flash(t('employees.bulk_nothing', { already: preview.alreadyOnList, dismissed: preview.skippedDismissed, inactive: preview.skippedInactive }), 'info');
+      return;
     }
+    const ok = await confirm({
+      title: 'employees.bulk_title',
+      titleVars: { count: preview.eligible },
+      lines: [
+        { key: 'employees.bulk_adds', vars: { count: preview.eligible, matched: preview.matched } },
+        { key: 'employees.bulk_already', vars: { count: preview.alreadyOnList } },
+        { key: 'employees.bulk_dismissed', vars: { count: preview.skippedDismissed } },
+        { key: 'employees.bulk_inactive', vars: { count: preview.skippedInactive } },
+      ],
+      confirm: 'employees.bulk_ok',
+    });
+    if (!ok) return;
+    const result = await adding.run(() => api.request<BulkAddResult>('POST', '/responsible-employees/bulk', { body }));
+    if (!result) return;
+    flash(t('employees.bulk_done', { count: result.added }), 'ok');
+    dataChanged();
   };
 
   const filtered = isFiltered(filters);
@@ -189,18 +176,18 @@ export function EmployeesTab() {
           {loading ? t('employees.loading') : total !== null ? t('employees.total', { count: total, shown: fmt.number(rows.length) }) : ''}
         </p>
         <div class="actions">
-          <button type="button" data-testid="employees-export" disabled={exporting || !total} aria-busy={exporting || undefined} onClick={exportCsv}>
-            {exporting ? t('employees.exporting') : t('employees.export')}
+          <button type="button" data-testid="employees-export" disabled={exporting.busy || !total} aria-busy={exporting.busy || undefined} onClick={exportCsv}>
+            {exporting.busy ? t('employees.exporting') : t('employees.export')}
           </button>
           {can('responsible:write') && (
-            <button type="button" data-testid="employees-bulk-add" disabled={adding || !total} aria-busy={adding || undefined} onClick={bulkAdd}>
+            <button type="button" data-testid="employees-bulk-add" disabled={adding.busy || !total} aria-busy={adding.busy || undefined} onClick={bulkAdd}>
               {filtered ? t('employees.bulk_button_filtered') : t('employees.bulk_button')}
             </button>
           )}
         </div>
       </div>
       <ErrorNotice error={error} testid="employees-error" />
-      <ErrorNotice error={actionError} testid="employees-action-error" />
+      <ErrorNotice error={exporting.error ?? adding.error} testid="employees-action-error" />
       <DataTable
         id="employees"
         caption={t('employees.caption')}
@@ -230,15 +217,7 @@ export function EmployeesTab() {
           ) : (
             <p>
               {t('employees.none')}{' '}
-              <a
-                href="#data-access"
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate('data-access');
-                }}
-              >
-                {t('employees.none_go')}
-              </a>
+              <TabLink tab="data-access">{t('employees.none_go')}</TabLink>
             </p>
           )}
         </div>

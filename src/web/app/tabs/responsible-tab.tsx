@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import { DataTable } from '../components/data-table';
 import { displayName, PersonCells, personColumns, PersonName } from '../components/people';
-import { ErrorNotice, Loading } from '../components/ui';
+import { ErrorNotice, Loading, TabLink } from '../components/ui';
 import type { ErrorLike } from '../logic/errors';
 import { cleanSearch } from '../logic/employees';
 import { useConsole } from '../store';
@@ -10,7 +10,7 @@ import type { Employee, Page } from '../types';
 
 /** Who calls and CRM records can be assigned to; people who left Bitrix24 come off it after each import. */
 export function ResponsibleTab() {
-  const { api, t, fmt, can, flash, dataVersion, navigate } = useConsole();
+  const { api, t, fmt, can, flash, dataVersion } = useConsole();
   const [items, setItems] = useState<Employee[] | null>(null);
   const [error, setError] = useState<ErrorLike | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
@@ -76,15 +76,7 @@ export function ResponsibleTab() {
           <p>{t('responsible.empty')}</p>
           {can('responsible:write') && (
             <p>
-              <a
-                href="#employees"
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate('employees');
-                }}
-              >
-                {t('responsible.empty_bulk')}
-              </a>
+              <TabLink tab="employees">{t('responsible.empty_bulk')}</TabLink>
             </p>
           )}
         </div>
