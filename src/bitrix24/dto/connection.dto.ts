@@ -15,8 +15,24 @@ import {
   MaxLength,
   Min,
   ValidateIf,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
+import { isSupportedCountry } from 'libphonenumber-js';
+
+/**
+ * An upper-case ISO 3166-1 alpha-2 code that libphonenumber has numbering metadata for
+ * (`xx` and `ZZ` are refused, not saved and then failing every phone of the next import).
+ */
+export function IsPhoneCountry(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isPhoneCountry',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && /^[A-Z]{2}$/.test(value) && isSupportedCountry(value),
+      defaultMessage: () => '$property must be a country code with phone numbering, such as RU, KZ or US (two capital letters)',
+    },
+  });
+}
 
 export class StartOAuthDto {
   @ApiProperty({ example: 'acme.bitrix24.ru', description: 'The portal address: a domain or a URL' })
@@ -91,9 +107,10 @@ export class UpdateConnectionDto {
   @IsBoolean()
   includeExtranet?: boolean;
 
-  @ApiPropertyOptional({ example: 'RU', description: 'Country for phone numbers written without a country code' })
+  @ApiPropertyOptional({ example: 'RU', description: 'Country for phone numbers written without a country code: an ISO 3166-1 alpha-2 code libphonenumber knows' })
   @IsOptional()
-  @Matches(/^[A-Z]{2}$/, { message: 'defaultCountry must be an ISO 3166-1 alpha-2 code such as RU' })
+  @IsString()
+  @IsPhoneCountry()
   defaultCountry?: string;
 
   @ApiPropertyOptional({ type: ScheduleDto })
