@@ -6,7 +6,7 @@ module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test/artifacts/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'error',
@@ -16,13 +16,14 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'src/cli/**/*.ts', 'src/database/migrate.cli.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'src/cli/**/*.ts', 'src/database/migrate.cli.ts', 'src/web/app/**/*.spec.ts'],
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['src/web/public/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', location: 'readonly', history: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', console: 'readonly', navigator: 'readonly', Intl: 'readonly', AbortController: 'readonly', requestAnimationFrame: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', HTMLElement: 'readonly', Event: 'readonly', KeyboardEvent: 'readonly', Node: 'readonly' } },
-    rules: { 'no-undef': 'error', '@typescript-eslint/no-unused-vars': ['error', { args: 'none' }] },
+    // The application page inside Bitrix24 (src/bitrix24/app-frame): a plain browser script.
+    files: ['src/bitrix24/app-frame/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', JSON: 'readonly', String: 'readonly', Error: 'readonly' } },
+    rules: { 'no-undef': 'error' },
   },
   {
     files: ['*.js'],

@@ -4,6 +4,7 @@ import { CreateEmployees1795305800000 } from './1795305800000-CreateEmployees';
 import { CreateSyncRuns1795305900000 } from './1795305900000-CreateSyncRuns';
 import { CreateTypeormMetadata1795306000000 } from './1795306000000-CreateTypeormMetadata';
 import { AddInsufficientRightsState1795307100000 } from './1795307100000-AddInsufficientRightsState';
+import { AddAppInstallationAndOfflineEvents1795307500000 } from './1795307500000-AddAppInstallationAndOfflineEvents';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -17,4 +18,5 @@ export const ALL_MIGRATIONS = [
   CreateSyncRuns1795305900000,
   CreateTypeormMetadata1795306000000,
   AddInsufficientRightsState1795307100000,
+  AddAppInstallationAndOfflineEvents1795307500000,
 ];

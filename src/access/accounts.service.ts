@@ -27,7 +27,7 @@ export class AccountsService {
     });
   }
 
-  async describe(principal: Principal): Promise<MeDto> {
+  async describe(principal: Principal): Promise<Omit<MeDto, 'features'>> {
     const account = await this.db.getRepository(AccountEntity).findOneBy({ id: principal.accountId });
     if (!account) throw notFound('Account');
     return {

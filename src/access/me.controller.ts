@@ -1,21 +1,34 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AccountsService } from './accounts.service';
-import { MeDto } from './dto/api-key.dto';
+import { MeDto, MeFeaturesDto } from './dto/api-key.dto';
 import { CurrentPrincipal, Principal } from './principal';
 import { RequirePermission } from './require-permission.decorator';
+
+/** What the settings page needs to know about the service to offer only what works. */
+export function featuresOf(config: AppConfig): MeFeaturesDto {
+  return {
+    bitrix24OAuth: Boolean(config.bitrix24.clientId && config.bitrix24.clientSecret),
+    insecurePortals: config.bitrix24.allowInsecure,
+  };
+}
 
 @ApiTags('access')
 @ApiBearerAuth()
 @Controller('api/v1/me')
 export class MeController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @RequirePermission('account:read')
-  @ApiOperation({ summary: 'Who this API key is: account, key, role and permissions' })
+  @ApiOperation({ summary: 'Who this API key is: account, key, role, permissions, and the features the service offers' })
   @ApiOkResponse({ type: MeDto })
-  me(@CurrentPrincipal() me: Principal): Promise<MeDto> {
-    return this.accounts.describe(me);
+  @ApiResponse({ status: 401, description: 'The key is unknown or revoked' })
+  async me(@CurrentPrincipal() me: Principal): Promise<MeDto> {
+    return { ...(await this.accounts.describe(me)), features: featuresOf(this.config) };
   }
 }

@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainException } from '../common/errors/domain.exception';
 import { BoundedRateLimiter, clientKey } from './bounded-rate-limiter';
 
-export type PublicEndpoint = 'events' | 'install' | 'oauth_callback';
+export type PublicEndpoint = 'events' | 'install' | 'oauth_callback' | 'app';
 
 /**
  * Limits for what anyone can call without an API key, so each request stays cheap:

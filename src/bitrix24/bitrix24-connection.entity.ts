@@ -34,6 +34,18 @@ export class Bitrix24ConnectionEntity {
   @Column('timestamptz', { name: 'bound_at', nullable: true }) boundAt: Date | null;
   @Column('timestamptz', { name: 'events_bound_at', nullable: true }) eventsBoundAt: Date | null;
   @Column('text', { name: 'events_error', nullable: true }) eventsError: string | null;
+  /** app.info INSTALLED when last checked (installation-finish.md); null = never checked. */
+  @Column('boolean', { name: 'app_installed', nullable: true }) appInstalled: boolean | null;
+  /** event.get when last checked: online events bound to our handler, and offline bindings. */
+  @Column('text', { name: 'bound_events', array: true, nullable: true }) boundEvents: string[] | null;
+  @Column('text', { name: 'bound_offline_events', array: true, nullable: true }) boundOfflineEvents: string[] | null;
+  @Column('timestamptz', { name: 'installation_checked_at', nullable: true }) installationCheckedAt: Date | null;
+  /** The offline-queue collector (Bitrix24OfflineEventsCollector): lease, reserved batch, last read. */
+  @Column('timestamptz', { name: 'offline_lease_until', nullable: true }) offlineLeaseUntil: Date | null;
+  @Column('text', { name: 'offline_process_id', nullable: true }) offlineProcessId: string | null;
+  @Column('timestamptz', { name: 'offline_collected_at', nullable: true }) offlineCollectedAt: Date | null;
+  @Column('boolean', { name: 'offline_clear_on_read' }) offlineClearOnRead: boolean;
+  @Column('text', { name: 'offline_error', nullable: true }) offlineError: string | null;
   @Column('boolean', { name: 'include_extranet' }) includeExtranet: boolean;
   @Column('text', { name: 'default_country' }) defaultCountry: string;
   @Column('text', { name: 'schedule_kind' }) scheduleKind: 'interval' | 'daily';

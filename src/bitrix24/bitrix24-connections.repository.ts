@@ -92,15 +92,18 @@ export class Bitrix24ConnectionsRepository {
    * pair and the address the authorization server named, so a reinstall repairs it.
    * Never call this with anything that has not been verified.
    */
-  async upsertFromInstall(memberId: string, domain: string, applicationTokenEnc: string, tokens: SealedTokens): Promise<{ id: string; accountId: string | null }> {
-    const [row]: Array<{ id: string; account_id: string | null }> = await this.db.query(
-      `INSERT INTO bitrix24_connection (member_id, auth_type, domain, client_endpoint, server_endpoint, scope, app_status,
+  async upsertFromInstall(memberId: string, domain: string, applicationTokenEnc: string | null, tokens: SealedTokens): Promise<{ id: string; accountId: string | null; previousState: string | null }> {
+    const [row]: Array<{ id: string; account_id: string | null; previous_state: string | null }> = await this.db.query(
+      `WITH previous AS (SELECT state FROM bitrix24_connection WHERE member_id = $1)
+       INSERT INTO bitrix24_connection (member_id, auth_type, domain, client_endpoint, server_endpoint, scope, app_status,
                                         application_token_enc, access_token_enc, refresh_token_enc, access_expires_at, refreshed_at,
                                         bitrix24_user_id, state, installed_at)
        VALUES ($1, 'oauth', $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11, 'active', now())
        ON CONFLICT (member_id) DO UPDATE SET
          domain = EXCLUDED.domain, client_endpoint = EXCLUDED.client_endpoint, server_endpoint = EXCLUDED.server_endpoint,
-         scope = EXCLUDED.scope, app_status = EXCLUDED.app_status, application_token_enc = EXCLUDED.application_token_enc,
+         scope = EXCLUDED.scope, app_status = EXCLUDED.app_status,
+         -- An app page of a portal that sends no APPLICATION_TOKEN keeps the stored one.
+         application_token_enc = coalesce(EXCLUDED.application_token_enc, bitrix24_connection.application_token_enc),
          access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
          access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), installed_at = now(),
          state = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN 'active' ELSE bitrix24_connection.state END,
@@ -109,11 +112,11 @@ export class Bitrix24ConnectionsRepository {
          next_sync_at = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN now() ELSE bitrix24_connection.next_sync_at END,
          updated_at = now()
        WHERE bitrix24_connection.auth_type = 'oauth'
-       RETURNING id, account_id`,
+       RETURNING id, account_id, (SELECT state FROM previous) AS previous_state`,
       [memberId, domain, tokens.clientEndpoint, tokens.serverEndpoint, tokens.scope, tokens.appStatus, applicationTokenEnc,
         tokens.accessTokenEnc, tokens.refreshTokenEnc, tokens.accessExpiresAt, tokens.bitrix24UserId],
     );
-    return { id: row?.id, accountId: row?.account_id ?? null };
+    return { id: row?.id, accountId: row?.account_id ?? null, previousState: row?.previous_state ?? null };
   }
 
   async upsertWebhook(accountId: string, memberId: string, domain: string, webhookUrlEnc: string, scope: string, edition: string, userId: number): Promise<string | null> {

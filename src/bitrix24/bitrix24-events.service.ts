@@ -3,10 +3,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PublicRateLimits } from '../access/public-rate-limits.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { DomainException } from '../common/errors/domain.exception';
+import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
+import { Bitrix24Error } from './client/bitrix24-error';
 import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
-import { Bitrix24InstallVerifier } from './bitrix24-install-verifier.service';
-import { Bitrix24OAuthService } from './bitrix24-oauth.service';
+import { Bitrix24InstallationService } from './bitrix24-installation.service';
+import { Bitrix24InstallsService } from './bitrix24-installs.service';
 import { Bitrix24Post, parseBitrix24Post } from './bitrix24-post';
 
 function sameSecret(a: string, b: string): boolean {
@@ -20,7 +22,9 @@ function sameSecret(a: string, b: string): boolean {
  *   (our own OAuth refresh + an administrator's token + our application);
  * - an event is authenticated only by the application token stored for its member_id
  *   (constant-time comparison); it never sets or moves anything and makes no outbound
- *   call. No stored token, or a mismatch: 401.
+ *   call before that. No stored token, or a mismatch: 401. ONAPPUPDATE with a token pair
+ *   is an install (verified like ONAPPINSTALL); without one, an authenticated ONAPPUPDATE
+ *   only makes us re-read app.info / event.get with our own stored credentials.
  */
 @Injectable()
 export class Bitrix24EventsService {
@@ -29,9 +33,10 @@ export class Bitrix24EventsService {
   constructor(
     private readonly connections: Bitrix24ConnectionsRepository,
     private readonly cipher: TokenCipher,
-    private readonly oauth: Bitrix24OAuthService,
-    private readonly verifier: Bitrix24InstallVerifier,
+    private readonly installs: Bitrix24InstallsService,
+    private readonly installation: Bitrix24InstallationService,
     private readonly limits: PublicRateLimits,
+    private readonly clients: Bitrix24ClientFactory,
     @Inject(BITRIX24_EVENT_SINK) private readonly sink: Bitrix24EventSink,
   ) {}
 
@@ -47,7 +52,10 @@ export class Bitrix24EventsService {
 
   async handle(body: unknown): Promise<{ accepted: boolean; event: string }> {
     const post = parseBitrix24Post(body);
-    if (post.event === 'ONAPPINSTALL') {
+    // ONAPPINSTALL, and ONAPPUPDATE with its token pair (on-app-update.md: it carries a refresh
+    // token and "the updated application_token"), are installs: proven by the verifier like any,
+    // never by the application token they bring.
+    if (post.event === 'ONAPPINSTALL' || (post.event === 'ONAPPUPDATE' && post.refreshToken)) {
       await this.installPost(post);
       return { accepted: true, event: post.event };
     }
@@ -60,8 +68,22 @@ export class Bitrix24EventsService {
     }
     switch (post.event) {
       case 'ONAPPUNINSTALL': {
+        // Everyone who opens an interface app receives the application token (simple-way.md),
+        // so the token alone proves no uninstall. on-app-uninstall.md: the app's access is
+        // removed before the event is sent — if our own stored credentials still work, it was not.
+        if (await this.stillInstalled(connection.id)) {
+          this.logger.warn({ msg: 'ONAPPUNINSTALL refused: the application still answers with our stored credentials', connectionId: connection.id });
+          throw new DomainException('conflict', 'uninstall_not_confirmed', 'Bitrix24 still answers for this application, so it was not uninstalled; nothing changed');
+        }
         const ids = await this.connections.markUninstalled(connection.member_id);
         this.logger.log({ msg: 'application uninstalled; connection stopped, employees kept', connectionIds: ids });
+        return { accepted: true, event: post.event };
+      }
+      case 'ONAPPUPDATE': {
+        // Without a token pair there is nothing to store: look again, with our own credentials,
+        // whether the new version is installed (an interface app must finish installing again)
+        // and bind what the new version lost.
+        await this.installation.reconcile(connection.id);
         return { accepted: true, event: post.event };
       }
       case 'ONUSERADD': {
@@ -77,30 +99,22 @@ export class Bitrix24EventsService {
     }
   }
 
+  /** app.info with the connection's own credentials; only an answer that they are dead (auth_revoked) means the app is gone. */
+  private async stillInstalled(connectionId: string): Promise<boolean> {
+    try {
+      await (await this.clients.forConnection(connectionId)).call('app.info');
+      return true;
+    } catch (error) {
+      return !(error instanceof Bitrix24Error && error.kind === 'auth_revoked');
+    }
+  }
+
   private async installPost(post: Bitrix24Post): Promise<{ connectionId: string; bound: boolean }> {
     const { memberId, accessToken, refreshToken, applicationToken } = post;
     if (!memberId || !applicationToken || !accessToken || !refreshToken) {
       throw new DomainException('invalid', 'install_payload_incomplete', 'The install callback needs auth[member_id], auth[access_token], auth[refresh_token] and auth[application_token]');
     }
-    const existing = await this.connections.findByMemberId(memberId);
-    if (existing) this.limits.consumePortal(existing.id);
-    const verified = await this.verifier.verify({ accessToken, refreshToken, memberId, serverDomain: post.serverDomain ?? undefined });
-    const row = await this.connections.upsertFromInstall(verified.memberId, verified.domain, this.cipher.seal(applicationToken), {
-      accessTokenEnc: this.cipher.seal(verified.accessToken),
-      refreshTokenEnc: this.cipher.seal(verified.refreshToken),
-      accessExpiresAt: verified.accessExpiresAt,
-      clientEndpoint: verified.clientEndpoint,
-      serverEndpoint: verified.serverEndpoint,
-      scope: verified.scope,
-      appStatus: verified.appStatus,
-      bitrix24UserId: verified.userId,
-    });
-    if (!row.id) throw new DomainException('conflict', 'portal_connected_by_webhook', 'This portal is connected through an incoming webhook');
-    this.logger.log({ msg: 'application installed on portal (verified)', connectionId: row.id, bound: Boolean(row.accountId), bitrix24UserId: verified.userId });
-    if (row.accountId) {
-      await this.oauth.bindEvents(row.id);
-      await this.sink.connectionReady(row.id);
-    }
-    return { connectionId: row.id, bound: Boolean(row.accountId) };
+    const accepted = await this.installs.accept({ accessToken, refreshToken, memberId, serverDomain: post.serverDomain ?? undefined }, applicationToken, 'event');
+    return { connectionId: accepted.connectionId, bound: accepted.bound };
   }
 }

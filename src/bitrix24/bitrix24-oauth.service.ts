@@ -9,6 +9,7 @@ import { insufficientRightsMessage } from './admin-rights';
 import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
 import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
+import { Bitrix24InstallationService } from './bitrix24-installation.service';
 import { expiryOf } from './bitrix24-token.service';
 import { Bitrix24Error } from './client/bitrix24-error';
 import { Bitrix24OAuthServerClient, Bitrix24TokenResponse } from './client/oauth-server.client';
@@ -20,8 +21,6 @@ import { queryRows } from '../database/query-rows';
 const STATE_TTL_MINUTES = 10;
 /** How long the connect probe waits for the portal to answer at all. */
 const PROBE_TIMEOUT_MS = 5_000;
-/** Events this service listens to (api-reference/events/event-bind.md). */
-const BOUND_EVENTS = ['ONUSERADD', 'ONAPPUNINSTALL'];
 
 export interface OAuthCallbackQuery {
   code?: string;
@@ -53,12 +52,9 @@ export class Bitrix24OAuthService {
     private readonly clients: Bitrix24ClientFactory,
     private readonly cipher: TokenCipher,
     private readonly http: OutboundHttp,
+    private readonly installation: Bitrix24InstallationService,
     @Inject(BITRIX24_EVENT_SINK) private readonly sink: Bitrix24EventSink,
   ) {}
-
-  get eventsUrl(): string {
-    return `${this.config.publicUrl}/bitrix24/events`;
-  }
 
   async start(accountId: string, keyId: string, portal: string): Promise<{ authorizeUrl: string; expiresAt: string }> {
     if (!this.oauthServer.configured) {
@@ -177,23 +173,11 @@ export class Bitrix24OAuthService {
     return false;
   }
 
-  /** Binds our event handler; a failure is recorded on the connection, not fatal. */
+  /**
+   * Binds our event handlers (online and offline) and records what app.info / event.get say
+   * (Bitrix24InstallationService.reconcile); a failure is recorded on the connection, not fatal.
+   */
   async bindEvents(connectionId: string): Promise<void> {
-    try {
-      const client = await this.clients.forConnection(connectionId);
-      for (const event of BOUND_EVENTS) {
-        try {
-          await client.call('event.bind', { event, handler: this.eventsUrl });
-        } catch (error) {
-          // Binding the same handler twice is refused with an "already bound" error: fine.
-          if (!(error instanceof Bitrix24Error && /already|binded|bound/i.test(error.message))) throw error;
-        }
-      }
-      await this.connections.recordEventBinding(connectionId, null);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.logger.warn({ msg: 'event.bind failed; new users will arrive with the scheduled sync', connectionId, error: message });
-      await this.connections.recordEventBinding(connectionId, message.slice(0, 500));
-    }
+    await this.installation.reconcile(connectionId);
   }
 }

@@ -23,13 +23,13 @@ export interface Bitrix24Post {
 
 export const MEMBER_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const EVENT = /^[A-Za-z0-9_]{1,64}$/;
-const TOKEN = /^[\x21-\x7e]{1,4096}$/;
-const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
+export const TOKEN = /^[\x21-\x7e]{1,4096}$/;
+export const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
 const AUTH_TEXT_FIELDS = ['access_token', 'refresh_token', 'expires', 'expires_in', 'scope', 'domain', 'server_endpoint', 'client_endpoint', 'status', 'member_id', 'user_id', 'application_token'] as const;
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function text(value: unknown, field: string, problems: FieldProblem[], pattern?: RegExp): string | null {
+export function text(value: unknown, field: string, problems: FieldProblem[], pattern?: RegExp): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') {
     problems.push({ field, problems: [`${field} must be a single text value`] });

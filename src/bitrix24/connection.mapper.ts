@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config/app-config';
 import { insufficientRightsMessage } from './admin-rights';
 import type { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
-import type { ConnectionDto, PushedEventsDto } from './dto/connection.dto';
+import type { ConnectionDto, InstallationDto, PushedEventsDto } from './dto/connection.dto';
 
 export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig, webhookUrlMasked: string | null): ConnectionDto {
   return {
@@ -21,6 +21,7 @@ export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig
     eventsBound: Boolean(row.eventsBoundAt),
     eventsError: row.eventsError,
     pushedEvents: pushedEvents(row),
+    installation: installation(row),
     settings: {
       includeExtranet: row.includeExtranet,
       defaultCountry: row.defaultCountry,
@@ -67,7 +68,7 @@ function portalUrl(row: Bitrix24ConnectionEntity, webhookUrlMasked: string | nul
  * verified (administrator's) install stored, so an OAuth-only connection has none until
  * an administrator reinstalls the application; it still imports on schedule.
  */
-export function pushedEvents(row: Pick<Bitrix24ConnectionEntity, 'authType' | 'applicationTokenEnc' | 'eventsBoundAt' | 'eventsError'>): PushedEventsDto {
+export function pushedEvents(row: Pick<Bitrix24ConnectionEntity, 'authType' | 'applicationTokenEnc' | 'eventsBoundAt' | 'eventsError' | 'appInstalled'>): PushedEventsDto {
   if (row.authType === 'webhook') {
     return { enabled: false, reason: 'events_not_bound', hint: 'Incoming webhooks do not receive events; new employees arrive with the scheduled sync. Connect through the Bitrix24 application for new hires within seconds.' };
   }
@@ -78,8 +79,28 @@ export function pushedEvents(row: Pick<Bitrix24ConnectionEntity, 'authType' | 'a
       hint: 'Ask a Bitrix24 administrator to reinstall the application (Applications → this application → Reinstall) so new employees arrive within seconds; until then they arrive with the scheduled sync.',
     };
   }
+  if (row.appInstalled === false) {
+    // installation-finish.md: until the app's page calls installFinish, "events will not be sent to the handler".
+    return {
+      enabled: false,
+      reason: 'installation_not_finished',
+      hint: 'Bitrix24 says the application’s installation is not finished, so it sends no events: a Bitrix24 administrator must open the application (Applications → this application) once. New employees arrive with the scheduled sync until then.',
+    };
+  }
   if (!row.eventsBoundAt) {
     return { enabled: false, reason: 'events_not_bound', hint: `Event handlers could not be bound${row.eventsError ? ` (${row.eventsError.slice(0, 200)})` : ''}; connect the portal again from this page.` };
   }
   return { enabled: true, reason: null, hint: null };
+}
+
+/** What app.info and event.get last said, and the offline queue reader's last outcome. */
+export function installation(row: Pick<Bitrix24ConnectionEntity, 'appInstalled' | 'boundEvents' | 'boundOfflineEvents' | 'installationCheckedAt' | 'offlineCollectedAt' | 'offlineError'>): InstallationDto {
+  return {
+    installFinished: row.appInstalled,
+    eventsBound: row.boundEvents,
+    offlineEvents: Boolean(row.boundOfflineEvents?.includes('ONUSERADD')),
+    checkedAt: row.installationCheckedAt?.toISOString() ?? null,
+    offlineCollectedAt: row.offlineCollectedAt?.toISOString() ?? null,
+    offlineError: row.offlineError,
+  };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
- * A file or folder of the repository (e.g. 'src/web/public', 'migrations'), found from
+ * A file or folder of the repository (e.g. 'dist/web', 'migrations'), found from
  * wherever this code runs: src/… under ts-jest, or dist/src/… after tsc (which copies
  * no assets). Walks up from `start` to the first folder holding package.json and the path.
  */

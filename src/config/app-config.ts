@@ -36,6 +36,8 @@ export interface AppConfig {
     retryBaseMs: number;
     /** Estimated processing seconds one request may carry (limits.md: a request must end within 60 s). */
     requestBudgetSeconds: number;
+    /** BITRIX24_OFFLINE_EVENTS_POLL_MINUTES: cadence of the offline queue for connections without pushed events. */
+    offlinePollMinutes: number;
   };
   sync: {
     intervalMinutes: number;
@@ -89,6 +91,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       requestTimeoutMs: env.BITRIX24_REQUEST_TIMEOUT_MS,
       retryBaseMs: env.BITRIX24_RETRY_BASE_MS,
       requestBudgetSeconds: env.BITRIX24_REQUEST_BUDGET_SECONDS,
+      offlinePollMinutes: env.BITRIX24_OFFLINE_EVENTS_POLL_MINUTES,
     },
     sync: {
       intervalMinutes: env.SYNC_INTERVAL_MINUTES,

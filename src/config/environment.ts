@@ -156,6 +156,18 @@ export class EnvironmentVariables {
   @Max(60000)
   BITRIX24_RETRY_BASE_MS = 1000;
 
+  /**
+   * How often the offline event queue (event.offline.get) of a connection that cannot get
+   * pushed events (no application token from a proven install, handlers not bound, or the
+   * installation not finished) is read. Connections with pushed events are read at every run
+   * and at the first tick after a restart. One request per read.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  BITRIX24_OFFLINE_EVENTS_POLL_MINUTES = 5;
+
   @Transform(toInteger)
   @IsInt()
   @Min(1)

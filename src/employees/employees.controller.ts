@@ -1,10 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { once } from 'node:events';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../access/principal';
 import { RequirePermission } from '../access/require-permission.decorator';
 import { DomainException } from '../common/errors/domain.exception';
 import { UuidParam } from '../common/id-param';
-import { CreateEmployeeDto, EmployeeDto, EmployeePageDto, ListEmployeesQuery, UpdateEmployeeDto } from './dto/employee.dto';
+import { CreateEmployeeDto, EmployeeDto, EmployeePageDto, EmployeeSortDto, ListEmployeesQuery, UpdateEmployeeDto } from './dto/employee.dto';
+import { employeeCsvHeader, employeeCsvLine } from './employee-csv';
 import { EmployeesService } from './employees.service';
 
 @ApiTags('employees')
@@ -15,10 +18,37 @@ export class EmployeesController {
 
   @Get()
   @RequirePermission('employees:read')
-  @ApiOperation({ summary: 'List employees with filters; cursor pagination ordered by last name' })
+  @ApiOperation({ summary: 'List employees with filters and a total; cursor pagination in the chosen sort (last name by default)' })
+  @ApiResponse({ status: 400, description: 'A filter, the sort or the cursor is invalid' })
   @ApiOkResponse({ type: EmployeePageDto })
   list(@CurrentPrincipal() me: Principal, @Query() query: ListEmployeesQuery): Promise<EmployeePageDto> {
     return this.employees.list(me.accountId, query);
+  }
+
+  // Before ':id', which would take "export.csv" for an id.
+  @Get('export.csv')
+  @RequirePermission('employees:read')
+  @ApiOperation({ summary: 'The employees the filters match, as CSV (streamed; cells that a spreadsheet would run as formulas are neutralized)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'text/csv; charset=utf-8, with a byte-order mark', schema: { type: 'string' } })
+  @ApiResponse({ status: 400, description: 'A filter is invalid' })
+  async exportCsv(@CurrentPrincipal() me: Principal, @Query() query: EmployeeSortDto, @Res() res: Response): Promise<void> {
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="employees-${new Date().toISOString().slice(0, 10)}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.write(employeeCsvHeader());
+    try {
+      await this.employees.exportPages(me.accountId, query, async (employees) => {
+        if (!employees.length) return;
+        const more = res.write(employees.map(employeeCsvLine).join(''));
+        if (!more) await once(res, 'drain');
+      });
+    } catch (error) {
+      // The status line is gone already: cut the body short so the file is visibly incomplete.
+      res.destroy(error as Error);
+      return;
+    }
+    res.end();
   }
 
   @Get(':id')

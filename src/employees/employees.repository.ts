@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
+import { DomainException } from '../common/errors/domain.exception';
 import { queryRows } from '../database/query-rows';
 
 export interface EmployeeRow {
@@ -36,15 +37,99 @@ export interface EmployeeFilter {
   q?: string;
 }
 
-const SELECT_EMPLOYEE = `
-  SELECT e.id, e.account_id, e.first_name, e.last_name, e.middle_name, e.email, e.extension, e.source,
+export const EMPLOYEE_SORTS = ['name', '-name', 'email', '-email', 'created', '-created'] as const;
+export type EmployeeSort = (typeof EMPLOYEE_SORTS)[number];
+
+/**
+ * Each sort is a keyset over (order expression, id). The cursor carries the value as text
+ * (created_at to the microsecond) and it is compared back with the expression's own type.
+ * People without an email come after everyone else ('1' sorts after '0…' in any collation).
+ */
+const SORT_COLUMNS: Record<'name' | 'email' | 'created', { order: string; cursorValue: string; type: string }> = {
+  name: { order: 'e.sort_key', cursorValue: 'e.sort_key', type: 'text' },
+  email: {
+    order: `(CASE WHEN e.email_normalized IS NULL THEN '1' ELSE '0' || e.email_normalized END)`,
+    cursorValue: `(CASE WHEN e.email_normalized IS NULL THEN '1' ELSE '0' || e.email_normalized END)`,
+    type: 'text',
+  },
+  created: { order: 'e.created_at', cursorValue: `to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, type: 'timestamptz' },
+};
+
+const EMPLOYEE_COLUMNS = `e.id, e.account_id, e.first_name, e.last_name, e.middle_name, e.email, e.extension, e.source,
          e.active, e.deactivated_at, e.created_at, e.updated_at, e.sort_key,
-         EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id) AS responsible
-    FROM employee e`;
+         EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id) AS responsible`;
+const SELECT_EMPLOYEE = `SELECT ${EMPLOYEE_COLUMNS} FROM employee e`;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+/** Collects positional parameters for one statement: `param(v)` returns `$n`. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  constructor(...initial: unknown[]) {
+    this.values.push(...initial);
+  }
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * The directory's filters as SQL conditions over `employee e` (account scope included; the
+ * account id must be `$1`). One builder for the list, its total, the CSV export and the
+ * bulk "add to responsible", so all four always mean the same people.
+ */
+export function employeeFilterSql(filter: EmployeeFilter, sql: SqlParams): string[] {
+  const where: string[] = ['e.account_id = $1'];
+  const param = (value: unknown) => sql.param(value);
+  if (filter.source) where.push(`e.source = ${param(filter.source)}`);
+  if (filter.active !== undefined) where.push(`e.active = ${param(filter.active)}`);
+  if (filter.responsible !== undefined) {
+    where.push(`${filter.responsible ? '' : 'NOT '}EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id)`);
+  }
+  const states = filter.bitrix24State ?? [];
+  const linkStates = states.filter((state) => state !== 'unlinked');
+  const connection = filter.connectionId ? ` AND l.connection_id = ${param(filter.connectionId)}` : '';
+  const alternatives: string[] = [];
+  if (states.includes('unlinked')) {
+    alternatives.push(`NOT EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id${connection})`);
+  }
+  if (linkStates.length || (!states.length && filter.connectionId)) {
+    const stateCondition = linkStates.length ? ` AND l.state = ANY(${param(linkStates)}::text[])` : '';
+    alternatives.push(`EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id AND l.account_id = e.account_id${stateCondition}${connection})`);
+  }
+  if (alternatives.length) where.push(`(${alternatives.join(' OR ')})`);
+  const q = filter.q?.trim();
+  if (q) {
+    const pattern = param(`%${escapeLike(q.toLowerCase())}%`);
+    const matches = [
+      `lower(e.last_name || ' ' || e.first_name || ' ' || coalesce(e.middle_name, '')) LIKE ${pattern}`,
+      `lower(e.first_name || ' ' || e.last_name) LIKE ${pattern}`,
+      `e.email_normalized LIKE ${pattern}`,
+    ];
+    const digits = q.replace(/\D/g, '');
+    if (digits.length >= 3 && /^[\d\s()+\-.]+$/.test(q)) {
+      const digitPattern = param(`%${digits}%`);
+      matches.push(`EXISTS (SELECT 1 FROM employee_phone p WHERE p.employee_id = e.id AND p.digits LIKE ${digitPattern})`);
+      matches.push(`e.extension LIKE ${digitPattern}`);
+    }
+    where.push(`(${matches.join(' OR ')})`);
+  }
+  return where;
+}
+
+/** A cursor belongs to one sort: reusing it under another is refused, not silently wrong. */
+function decodeSortCursor(cursor: string, sort: EmployeeSort): { value: string; id: string } {
+  const { sortValue, id } = decodeKeysetCursor(cursor);
+  const bar = sortValue.indexOf('|');
+  const tag = bar > 0 ? sortValue.slice(0, bar) : 'name';
+  if (tag !== sort) throw new DomainException('invalid', 'invalid_cursor', 'cursor belongs to another sort order; start from the first page');
+  return { value: bar > 0 ? sortValue.slice(bar + 1) : sortValue, id };
+}
+
+const encodeSortCursor = (sort: EmployeeSort, value: string, id: string) => encodeKeysetCursor(sort === 'name' ? value : `${sort}|${value}`, id);
 
 /**
  * The employee directory's SQL. Every method takes the account id and filters by
@@ -54,57 +139,32 @@ function escapeLike(text: string): string {
 export class EmployeesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async list(accountId: string, filter: EmployeeFilter, limit: number, cursor?: string): Promise<{ rows: EmployeeRow[]; nextCursor: string | null }> {
-    const where: string[] = ['e.account_id = $1'];
-    const params: unknown[] = [accountId];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (filter.source) where.push(`e.source = ${param(filter.source)}`);
-    if (filter.active !== undefined) where.push(`e.active = ${param(filter.active)}`);
-    if (filter.responsible !== undefined) {
-      where.push(`${filter.responsible ? '' : 'NOT '}EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id)`);
-    }
-    const states = filter.bitrix24State ?? [];
-    const linkStates = states.filter((state) => state !== 'unlinked');
-    const connection = filter.connectionId ? ` AND l.connection_id = ${param(filter.connectionId)}` : '';
-    const alternatives: string[] = [];
-    if (states.includes('unlinked')) {
-      alternatives.push(`NOT EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id${connection})`);
-    }
-    if (linkStates.length || (!states.length && filter.connectionId)) {
-      const stateCondition = linkStates.length ? ` AND l.state = ANY(${param(linkStates)}::text[])` : '';
-      alternatives.push(`EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id AND l.account_id = e.account_id${stateCondition}${connection})`);
-    }
-    if (alternatives.length) where.push(`(${alternatives.join(' OR ')})`);
-    const q = filter.q?.trim();
-    if (q) {
-      const pattern = param(`%${escapeLike(q.toLowerCase())}%`);
-      const alternatives = [
-        `lower(e.last_name || ' ' || e.first_name || ' ' || coalesce(e.middle_name, '')) LIKE ${pattern}`,
-        `lower(e.first_name || ' ' || e.last_name) LIKE ${pattern}`,
-        `e.email_normalized LIKE ${pattern}`,
-      ];
-      const digits = q.replace(/\D/g, '');
-      if (digits.length >= 3 && /^[\d\s()+\-.]+$/.test(q)) {
-        const digitPattern = param(`%${digits}%`);
-        alternatives.push(`EXISTS (SELECT 1 FROM employee_phone p WHERE p.employee_id = e.id AND p.digits LIKE ${digitPattern})`);
-        alternatives.push(`e.extension LIKE ${digitPattern}`);
-      }
-      where.push(`(${alternatives.join(' OR ')})`);
-    }
+  async list(accountId: string, filter: EmployeeFilter, limit: number, cursor?: string, sort: EmployeeSort = 'name'): Promise<{ rows: EmployeeRow[]; nextCursor: string | null }> {
+    const sql = new SqlParams(accountId);
+    const where = employeeFilterSql(filter, sql);
+    const descending = sort.startsWith('-');
+    const column = SORT_COLUMNS[sort.replace(/^-/, '') as keyof typeof SORT_COLUMNS];
     if (cursor) {
-      const position = decodeKeysetCursor(cursor);
-      where.push(`(e.sort_key, e.id) > (${param(position.sortValue)}, ${param(position.id)}::uuid)`);
+      const position = decodeSortCursor(cursor, sort);
+      where.push(`(${column.order}, e.id) ${descending ? '<' : '>'} (${sql.param(position.value)}::${column.type}, ${sql.param(position.id)}::uuid)`);
     }
-    const rows: EmployeeRow[] = await this.db.query(
-      `${SELECT_EMPLOYEE} WHERE ${where.join(' AND ')} ORDER BY e.sort_key, e.id LIMIT ${param(limit + 1)}`,
-      params,
+    const direction = descending ? 'DESC' : 'ASC';
+    const rows: Array<EmployeeRow & { sort_value: string }> = await this.db.query(
+      `SELECT ${EMPLOYEE_COLUMNS}, ${column.cursorValue} AS sort_value FROM employee e
+        WHERE ${where.join(' AND ')} ORDER BY ${column.order} ${direction}, e.id ${direction} LIMIT ${sql.param(limit + 1)}`,
+      sql.values,
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { rows: page, nextCursor: rows.length > limit && last ? encodeKeysetCursor(last.sort_key, last.id) : null };
+    return { rows: page, nextCursor: rows.length > limit && last ? encodeSortCursor(sort, last.sort_value, last.id) : null };
+  }
+
+  /** How many employees the filters match (the list's `total`). */
+  async count(accountId: string, filter: EmployeeFilter): Promise<number> {
+    const sql = new SqlParams(accountId);
+    const where = employeeFilterSql(filter, sql);
+    const [row]: Array<{ n: number }> = await this.db.query(`SELECT count(*)::int AS n FROM employee e WHERE ${where.join(' AND ')}`, sql.values);
+    return row?.n ?? 0;
   }
 
   async findOne(accountId: string, id: string, manager: EntityManager = this.db.manager): Promise<EmployeeRow | null> {

@@ -1,20 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainException, notFound } from '../common/errors/domain.exception';
-import { CreateEmployeeDto, EmployeeDto, EmployeePageDto, ListEmployeesQuery, UpdateEmployeeDto } from './dto/employee.dto';
+import { notFound } from '../common/errors/domain.exception';
+import { validationFailed } from '../common/validation';
+import { CreateEmployeeDto, EmployeeDto, EmployeePageDto, EmployeeSortDto, ListEmployeesQuery, UpdateEmployeeDto } from './dto/employee.dto';
 import { toEmployeeDto } from './employee.mapper';
 import { EmployeesRepository } from './employees.repository';
 import { ResponsibleEmployeesRepository } from './responsible-employees.repository';
+
+/** Rows per keyset page of the CSV export. */
+const EXPORT_PAGE = 1000;
 
 /** Phones typed by a person: digits only, duplicates dropped, order kept (seeds/002: "only digits are retained"). */
 export function manualPhoneDigits(phones: string[]): string[] {
   const digits = phones.map((p) => p.replace(/\D/g, ''));
   const bad = digits.find((d) => d.length < 3 || d.length > 20);
   if (bad !== undefined) {
-    throw new DomainException('invalid', 'validation_failed', 'Request validation failed', [
-      { field: 'phones', problems: ['each phone must have 3 to 20 digits'] },
-    ]);
+    throw validationFailed([{ field: 'phones', problems: ['must each have 3 to 20 digits'] }]);
   }
   return [...new Set(digits)];
 }
@@ -30,10 +32,28 @@ export class EmployeesService {
   ) {}
 
   async list(accountId: string, query: ListEmployeesQuery): Promise<EmployeePageDto> {
-    const { cursor, limit, ...filter } = query;
-    const { rows, nextCursor } = await this.employees.list(accountId, filter, limit ?? 50, cursor);
+    const { cursor, limit, sort, ...filter } = query;
+    const [{ rows, nextCursor }, total] = await Promise.all([
+      this.employees.list(accountId, filter, limit ?? 50, cursor, sort),
+      this.employees.count(accountId, filter),
+    ]);
     const details = await this.employees.details(accountId, rows.map((r) => r.id));
-    return { items: rows.map((row) => toEmployeeDto(row, details)), nextCursor };
+    return { items: rows.map((row) => toEmployeeDto(row, details)), nextCursor, total };
+  }
+
+  /**
+   * Every employee the filters match, in the chosen order, one keyset page at a time: the
+   * export never holds more than a page in memory and `write` may apply back-pressure.
+   */
+  async exportPages(accountId: string, query: EmployeeSortDto, write: (employees: EmployeeDto[]) => Promise<void>): Promise<void> {
+    const { sort, ...filter } = query;
+    let cursor: string | undefined;
+    do {
+      const page = await this.employees.list(accountId, filter, EXPORT_PAGE, cursor, sort);
+      const details = await this.employees.details(accountId, page.rows.map((r) => r.id));
+      await write(page.rows.map((row) => toEmployeeDto(row, details)));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
   }
 
   async get(accountId: string, id: string): Promise<EmployeeDto> {

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../access/principal';
 import { RequirePermission } from '../access/require-permission.decorator';
 import { UuidParam } from '../common/id-param';
-import { ReplaceResponsibleDto, ResponsibleListDto } from './dto/responsible.dto';
+import { BulkAddResponsibleDto, BulkAddResponsibleResultDto, ReplaceResponsibleDto, ResponsibleListDto } from './dto/responsible.dto';
 import { ResponsibleEmployeesService } from './responsible-employees.service';
 
 @ApiTags('responsible-employees')
@@ -26,6 +26,17 @@ export class ResponsibleEmployeesController {
   @ApiOkResponse({ type: ResponsibleListDto })
   replace(@CurrentPrincipal() me: Principal, @Body() body: ReplaceResponsibleDto): Promise<ResponsibleListDto> {
     return this.responsible.replace(me.accountId, body.employeeIds);
+  }
+
+  // Before ':employeeId', which would take "bulk" for an id.
+  @Post('bulk')
+  @HttpCode(200)
+  @RequirePermission('responsible:write')
+  @ApiOperation({ summary: 'Add everyone the employee filters match (one statement); dismissed/deleted and deactivated people are left out and counted. dryRun only counts.' })
+  @ApiOkResponse({ type: BulkAddResponsibleResultDto })
+  @ApiResponse({ status: 400, description: 'A filter is invalid' })
+  bulk(@CurrentPrincipal() me: Principal, @Body() body: BulkAddResponsibleDto): Promise<BulkAddResponsibleResultDto> {
+    return this.responsible.addMatching(me.accountId, body);
   }
 
   @Post(':employeeId')

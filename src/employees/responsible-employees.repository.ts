@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../database/query-rows';
+import { EmployeeFilter, employeeFilterSql, SqlParams } from './employees.repository';
 
 /** The account's responsible-employees list: who calls and CRM records can be assigned to. */
 @Injectable()
@@ -44,5 +45,41 @@ export class ResponsibleEmployeesRepository {
       employeeIds,
     ]);
     await this.add(accountId, employeeIds, manager);
+  }
+
+  /**
+   * Bulk "add to responsible" for everyone the directory's filters match, in one statement.
+   * Left out, and counted: deactivated employees, and employees whose every Bitrix24 link is
+   * dismissed or deleted — a person who has left is never put back on the list by a bulk
+   * action (seeds/002 takes them off; a re-hire is not put back automatically either).
+   * With dryRun nothing is inserted and the same counts come back.
+   */
+  async addMatching(accountId: string, filter: EmployeeFilter, dryRun: boolean): Promise<{ matched: number; added: number; eligible: number; already: number; inactive: number; left: number }> {
+    const sql = new SqlParams(accountId);
+    const where = employeeFilterSql(filter, sql);
+    const dry = sql.param(dryRun);
+    const [row]: Array<{ matched: number; added: number; eligible: number; already: number; inactive: number; left: number }> = await this.db.query(
+      `WITH matched AS (
+         SELECT e.id, e.active,
+                EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id) AS on_list,
+                (EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.account_id = e.account_id AND l.employee_id = e.id)
+                 AND NOT EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.account_id = e.account_id AND l.employee_id = e.id AND l.state = 'active')) AS left_bitrix24
+           FROM employee e WHERE ${where.join(' AND ')}
+       ), added AS (
+         INSERT INTO responsible_employee (account_id, employee_id)
+         SELECT $1, m.id FROM matched m WHERE NOT ${dry}::boolean AND m.active AND NOT m.left_bitrix24 AND NOT m.on_list
+         ON CONFLICT DO NOTHING
+         RETURNING employee_id
+       )
+       SELECT count(*)::int AS matched,
+              (SELECT count(*) FROM added)::int AS added,
+              (count(*) FILTER (WHERE NOT on_list AND active AND NOT left_bitrix24))::int AS eligible,
+              (count(*) FILTER (WHERE on_list))::int AS already,
+              (count(*) FILTER (WHERE NOT on_list AND NOT active))::int AS inactive,
+              (count(*) FILTER (WHERE NOT on_list AND active AND left_bitrix24))::int AS left
+         FROM matched`,
+      sql.values,
+    );
+    return row;
   }
 }

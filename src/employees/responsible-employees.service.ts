@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainException, notFound } from '../common/errors/domain.exception';
-import { ResponsibleListDto } from './dto/responsible.dto';
+import { BulkAddResponsibleDto, BulkAddResponsibleResultDto, ResponsibleListDto } from './dto/responsible.dto';
 import { toEmployeeDto } from './employee.mapper';
 import { EmployeesRepository } from './employees.repository';
 import { ResponsibleEmployeesRepository } from './responsible-employees.repository';
@@ -32,6 +32,12 @@ export class ResponsibleEmployeesService {
       await this.responsible.replace(accountId, unique, manager);
     });
     return this.list(accountId);
+  }
+
+  async addMatching(accountId: string, input: BulkAddResponsibleDto): Promise<BulkAddResponsibleResultDto> {
+    const { dryRun, ...filter } = input;
+    const r = await this.responsible.addMatching(accountId, filter, Boolean(dryRun));
+    return { matched: r.matched, added: r.added, eligible: r.eligible, alreadyOnList: r.already, skippedInactive: r.inactive, skippedDismissed: r.left, dryRun: Boolean(dryRun) };
   }
 
   async add(accountId: string, employeeId: string): Promise<ResponsibleListDto> {

@@ -177,25 +177,23 @@ export class SyncRunsRepository {
     return this.db.query(`SELECT * FROM sync_run WHERE ${where.join(' AND ')} ORDER BY queued_at DESC, id DESC LIMIT $${params.length}`, params);
   }
 
-  async items(runId: string, filter: { outcome?: string; reason?: string }, limit: number, afterId?: string): Promise<RunItemRow[]> {
+  /** A page of a run's report, in the order it was written or by person name; `after` is the last row of the previous page. */
+  async items(runId: string, filter: { outcome?: string; reason?: string }, limit: number, sort: 'report' | 'name', after?: { id: string; name?: string }): Promise<Array<RunItemRow & { sort_name: string }>> {
     const where = ['run_id = $1'];
     const params: unknown[] = [runId];
-    if (filter.outcome) {
-      params.push(filter.outcome);
-      where.push(`outcome = $${params.length}`);
-    }
-    if (filter.reason) {
-      params.push(filter.reason);
-      where.push(`reason = $${params.length}`);
-    }
-    if (afterId) {
-      params.push(afterId);
-      where.push(`id > $${params.length}::bigint`);
-    }
-    params.push(limit + 1);
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.outcome) where.push(`outcome = ${param(filter.outcome)}`);
+    if (filter.reason) where.push(`reason = ${param(filter.reason)}`);
+    const byName = sort === 'name';
+    const nameKey = `lower(coalesce(name, ''))`;
+    if (after && byName) where.push(`(${nameKey}, id) > (${param(after.name ?? '')}, ${param(after.id)}::bigint)`);
+    else if (after) where.push(`id > ${param(after.id)}::bigint`);
     return this.db.query(
-      `SELECT id::text AS id, bitrix24_user_id, employee_id, outcome, reason, name, details FROM sync_run_item
-        WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
+      `SELECT id::text AS id, bitrix24_user_id, employee_id, outcome, reason, name, details, ${nameKey} AS sort_name FROM sync_run_item
+        WHERE ${where.join(' AND ')} ORDER BY ${byName ? `${nameKey}, id` : 'id'} LIMIT ${param(limit + 1)}`,
       params,
     );
   }

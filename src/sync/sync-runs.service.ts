@@ -40,6 +40,25 @@ function decodeRunCursor(raw: string): { queuedAt: Date; id: string } {
   return { queuedAt, id };
 }
 
+/**
+ * Report cursors: the item id for the written order (digits, as before), a base64url
+ * [name, id] pair for the name order. Anything else is a 400, never a database error.
+ */
+function decodeItemCursor(raw: string, sort: 'report' | 'name'): { id: string; name?: string } {
+  if (sort === 'report' && /^\d{1,19}$/.test(raw)) return { id: raw };
+  if (sort === 'name') {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+      if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && /^\d{1,19}$/.test(value[1])) {
+        return { name: value[0], id: value[1] };
+      }
+    } catch {
+      /* fall through */
+    }
+  }
+  throw new DomainException('invalid', 'invalid_cursor', 'cursor is not a value returned as nextCursor for this sort');
+}
+
 @Injectable()
 export class SyncRunsService {
   constructor(
@@ -62,11 +81,13 @@ export class SyncRunsService {
   async items(accountId: string, id: string, query: ListRunItemsQuery): Promise<RunItemPageDto> {
     await this.require(accountId, id);
     const limit = query.limit ?? 100;
-    const rows = await this.runs.items(id, query, limit, query.cursor);
+    const sort = query.sort ?? 'report';
+    const rows = await this.runs.items(id, query, limit, sort, query.cursor ? decodeItemCursor(query.cursor, sort) : undefined);
     const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return {
       items: page.map((r) => ({ id: r.id, bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, outcome: r.outcome, reason: r.reason, name: r.name, details: r.details })),
-      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
+      nextCursor: rows.length > limit && last ? (sort === 'name' ? Buffer.from(JSON.stringify([last.sort_name, last.id])).toString('base64url') : last.id) : null,
     };
   }
 

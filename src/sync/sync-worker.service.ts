@@ -16,6 +16,7 @@ import { RunAborted, RunControl, SyncEngine } from './sync-engine.service';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { SyncStore } from './sync-store';
 import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
+import { Bitrix24OfflineEventsCollector } from '../bitrix24/bitrix24-offline-events.service';
 import { queryRows } from '../database/query-rows';
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
@@ -56,6 +57,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly scheduler: SchedulerRegistry,
     private readonly store: SyncStore,
     private readonly clients: Bitrix24ClientFactory,
+    private readonly offline: Bitrix24OfflineEventsCollector,
   ) {
     this.maxJobs = isEmbedded(config) ? 1 : 4;
   }
@@ -93,9 +95,10 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Resolves when no job of this process is running. */
   async idle(): Promise<void> {
-    while (this.jobs.size || this.ticking) {
+    while (this.jobs.size || this.ticking || this.offline.busy) {
       await Promise.all([...this.jobs.values()].map((j) => j.promise));
       if (this.ticking) await this.ticking;
+      await this.offline.idle();
     }
   }
 
@@ -103,6 +106,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.stopping = true;
     if (this.scheduler.doesExist('interval', 'sync-tick')) this.scheduler.deleteInterval('sync-tick');
     if (this.ticking) await this.ticking.catch(() => undefined);
+    await this.offline.idle();
     if (!this.jobs.size) return;
     this.logger.log({ msg: 'shutting down: letting running syncs finish', jobs: this.jobs.size });
     const all = Promise.all([...this.jobs.values()].map((j) => j.promise));
@@ -117,6 +121,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private async tick(includeDue: boolean): Promise<void> {
     if (this.stopping) return;
     await this.housekeeping();
+    // Offline event queues that are due (Bitrix24OfflineEventsCollector: cadence, first tick after a restart).
+    if (includeDue) this.offline.startDue();
     const capacity = this.maxJobs - this.jobs.size;
     if (capacity <= 0) return;
     const claimed: Array<{ id: string }> = await queryRows(this.db, `WITH candidates AS (
@@ -182,6 +188,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
       this.logger.log({ msg: 'sync run started', trigger: run.trigger, attempt: run.attempts });
       const full = run.trigger !== 'event';
       try {
+        // New hires Bitrix24 queued while we were down or could not push; throws only when the connection is dead.
+        await this.offline.collect(connection.id);
         const result = await this.engine.execute(run, connection, control);
         await this.runs.finish(run.id, this.runnerId, { ...result });
         if (full) await this.recordSuccess(connection);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -10,7 +10,8 @@ import { Public } from '../access/public.decorator';
 import { DomainException } from '../common/errors/domain.exception';
 
 /**
- * The owner's settings page: one HTML file, one script, one stylesheet, all static.
+ * The owner's settings page: one HTML file, one script, one stylesheet, all static, built
+ * from src/web/app (TypeScript + Preact) by scripts/build-web.ts into dist/web.
  * The page talks only to /api/v1 with the API key the user types in; nothing here
  * knows about keys, so the served files can never contain one.
  */
@@ -47,26 +48,24 @@ interface Asset {
   etag: string;
 }
 
-/** Files under /assets/ by name; anything else is a 404. */
+/** Files under /assets/ by name (dist/web/assets); anything else is a 404. */
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 
 const PAGE_FILE = 'index.html';
+const BUNDLE = join('dist', 'web');
 
 /**
- * Finds src/web/public whether this file runs from src/web (ts-jest) or from
- * dist/src/web (tsc does not copy assets): first next to this file, then in each
- * ancestor that holds src/web/public/index.html (the repository root).
+ * Finds the built page (dist/web) whether this file runs from src/web (ts-jest) or from
+ * dist/src/web: in each ancestor that holds package.json and dist/web/index.html.
  */
 export function resolvePublicDir(start: string = __dirname): string {
-  const beside = join(start, 'public');
-  if (existsSync(join(beside, PAGE_FILE))) return beside;
   try {
-    return findInRepo(join('src', 'web', 'public', PAGE_FILE), start).slice(0, -PAGE_FILE.length - 1);
+    return findInRepo(join(BUNDLE, PAGE_FILE), start).slice(0, -PAGE_FILE.length - 1);
   } catch {
-    throw new Error(`The settings page's files (src/web/public/${PAGE_FILE}) were not found above ${start}`);
+    throw new Error(`The settings page is not built (${BUNDLE}/${PAGE_FILE} was not found above ${start}): run "npm run build"`);
   }
 }
 
@@ -86,7 +85,7 @@ export class WebController {
   constructor() {
     const dir = resolvePublicDir();
     this.page = load(dir, PAGE_FILE, 'text/html; charset=utf-8');
-    for (const [name, type] of Object.entries(ASSETS)) this.assets.set(name, load(dir, name, type));
+    for (const [name, type] of Object.entries(ASSETS)) this.assets.set(name, load(join(dir, 'assets'), name, type));
   }
 
   @Get()

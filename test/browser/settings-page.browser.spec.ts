@@ -7,44 +7,26 @@
  * The steps share one page and run in order; each builds on the one before.
  *
  *   npx jest test/browser                  run it
- *   UPDATE_SCREENSHOT=1 npx jest test/browser/settings-page   also rewrite docs/data-access.png
  *
  * Without Chromium the suite is skipped with a message, unless CI_REQUIRE_BROWSER is set:
  * then a missing browser fails it.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import request from 'supertest';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { chromiumPath, launchBrowser } from '../support/browser';
+import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
+import { horizontalOverflow } from '../support/page-checks';
 import { runItems, type RunView } from '../support/sync';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
-const DOCS = join(REPO_ROOT, 'docs');
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const suite = browserDescribe('settings page suite');
 
-const browserPath = chromiumPath();
-const browserRequired = !['', '0', 'false'].includes((process.env.CI_REQUIRE_BROWSER ?? '').trim().toLowerCase());
-const skipReason =
-  !executable(browserPath) && !browserRequired
-    ? `Chromium was not found at ${browserPath}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH. ` +
-      'Set CI_REQUIRE_BROWSER=1 to make a missing browser fail instead of skipping.'
-    : null;
-if (skipReason) process.stderr.write(`\n[browser tests] settings page suite SKIPPED — ${skipReason}\n`);
-const suite = skipReason ? describe.skip : describe;
-
-/** How the page words each skip reason (src/web/public/app.js REASON_WORDS). */
+/** How the page words each skip reason in English (src/web/app/i18n/en.json, reasons). */
 const REASON_TEXT: Record<string, string> = {
   missing_email: 'No email address in Bitrix24',
   missing_last_name: 'No last name in Bitrix24',
@@ -53,7 +35,7 @@ const REASON_TEXT: Record<string, string> = {
 };
 
 const STEP_TIMEOUT = 30_000;
-const WAIT = { timeout: 15_000 };
+const TABS = ['connection', 'data-access', 'employees', 'responsible', 'history', 'api-keys'];
 
 interface ProgressSnapshot {
   now: number | null;
@@ -80,7 +62,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
   let page: Page;
   let connectionId: string;
   let run: RunView;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const navigations: string[] = [];
 
   const api = (path: string) => request(env.t.url).get(`/api/v1${path}`).set(bearer(account.ownerKey)).expect(200);
@@ -92,13 +74,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
     mkdirSync(ARTIFACTS, { recursive: true });
     env = await startPortalAndApp({ people: 300, seed: 6 });
     account = await createAccount(env.t, 'Browser Test Co');
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(WAIT.timeout);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
-    });
+    ({ context, page, pageErrors } = await openConsolePage(browser));
     page.on('request', (req) => {
       if (req.isNavigationRequest() && req.frame() === page.mainFrame()) navigations.push(req.url());
     });
@@ -304,11 +280,8 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       if (REASON_TEXT[pick.reason!]) expect(why).toBe(REASON_TEXT[pick.reason!]);
       else expect(why).toBeTruthy();
 
+      // The README's screenshots are taken by console-v2.browser.spec.ts (every tab, both languages).
       await page.screenshot({ path: join(ARTIFACTS, 'data-access.png'), fullPage: true });
-      if (process.env.UPDATE_SCREENSHOT === '1') {
-        mkdirSync(DOCS, { recursive: true });
-        await page.screenshot({ path: join(DOCS, 'data-access.png'), fullPage: true });
-      }
     },
     STEP_TIMEOUT,
   );
@@ -325,10 +298,10 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
 
       await byTestId('tab-employees').click();
       await waitForTable();
-      const all = (await api('/employees')).body as { items: EmployeeView[] };
+      const all = (await api('/employees?limit=100')).body as { items: EmployeeView[] };
       expect(await rowIds()).toEqual(all.items.map((e) => e.id));
 
-      const dismissed = (await api('/employees?bitrix24State=dismissed')).body as { items: EmployeeView[]; nextCursor: string | null };
+      const dismissed = (await api('/employees?bitrix24State=dismissed&limit=100')).body as { items: EmployeeView[]; nextCursor: string | null };
       expect(dismissed.items.length).toBeGreaterThan(0);
       await byTestId('employee-filter-dismissed').check();
       await waitForTable();
@@ -342,7 +315,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       await waitForTable();
       const target = all.items.find((e) => e.bitrix24Links.some((l) => l.state === 'active') && e.lastName.replace(/^\(bitrix24\)\s*/, '').length > 3)!;
       const name = target.lastName.replace(/^\(bitrix24\)\s*/, '');
-      const found = (await api(`/employees?q=${encodeURIComponent(name)}`)).body as { items: EmployeeView[] };
+      const found = (await api(`/employees?limit=100&q=${encodeURIComponent(name)}`)).body as { items: EmployeeView[] };
       expect(found.items.map((e) => e.id)).toContain(target.id);
       await byTestId('employee-search').fill(name);
       await page.waitForFunction(
@@ -359,7 +332,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
   it(
     'keyboard: the tabs are reachable with Tab and switch with the arrow keys; every visible control has an accessible name',
     async () => {
-      const tabs = ['connection', 'data-access', 'employees', 'responsible', 'history'];
+      const tabs = TABS;
       const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
       const selected = () => page.locator('[role="tab"][aria-selected="true"]').getAttribute('data-tab');
       const visiblePanels = () => page.locator('[role="tabpanel"]:not([hidden])').evaluateAll((p) => p.map((x) => x.id));
@@ -384,7 +357,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       expect(await focused()).toBe('tab-data-access');
       expect(await visiblePanels()).toEqual(['panel-data-access']);
       await page.keyboard.press('End');
-      expect(await selected()).toBe('history');
+      expect(await selected()).toBe('api-keys');
       await page.keyboard.press('ArrowRight'); // wraps around
       expect(await selected()).toBe('connection');
       await page.keyboard.press('Home');
@@ -412,7 +385,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
   it(
     'layout: no horizontal scrolling at 1280×800 or 375×812 on any tab',
     async () => {
-      const tabs = ['connection', 'data-access', 'employees', 'responsible', 'history'];
+      const tabs = TABS;
       const overflow: string[] = [];
       for (const viewport of [
         { width: 1280, height: 800 },
@@ -427,6 +400,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
           overflow.push(...(await horizontalOverflow(page)).map((o) => `${viewport.width}px ${tab}: ${o}`));
         }
         // The History report with its per-person table.
+        await byTestId('tab-history').click();
         await byTestId('history-open').first().click();
         await byTestId('report-item').first().waitFor({ state: 'visible' });
         overflow.push(...(await horizontalOverflow(page)).map((o) => `${viewport.width}px history report: ${o}`));
@@ -460,17 +434,4 @@ async function controlsWithoutName(cdp: CDPSession): Promise<string[]> {
     problems.push(what);
   }
   return problems;
-}
-
-/** Empty when the document does not scroll sideways; otherwise the widest culprits. */
-function horizontalOverflow(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = window.innerWidth;
-    if (document.documentElement.scrollWidth <= width) return [];
-    const culprits = Array.from(document.querySelectorAll<HTMLElement>('body *'))
-      .filter((el) => el.getBoundingClientRect().right > width + 0.5 && el.checkVisibility())
-      .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''} right=${Math.round(el.getBoundingClientRect().right)}`);
-    return [`scrollWidth ${document.documentElement.scrollWidth} > innerWidth ${width}`, ...culprits];
-  });
 }

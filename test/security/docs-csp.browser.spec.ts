@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { chromiumPath, launchBrowser } from '../support/browser';
+import { browserDescribe, launchBrowser } from '../support/browser';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -8,15 +7,7 @@ import { startTestApp, TestApp } from '../support/test-app';
  * its operations under DOCS_CSP with no violation, and the OAuth error page under its
  * hash-only policy. Real Chromium; skipped without it unless CI_REQUIRE_BROWSER is set.
  */
-const browserRequired = !['', '0', 'false'].includes((process.env.CI_REQUIRE_BROWSER ?? '').trim().toLowerCase());
-let present = true;
-try {
-  accessSync(chromiumPath(), constants.X_OK);
-} catch {
-  present = false;
-}
-if (!present && !browserRequired) process.stderr.write(`\n[browser tests] CSP page suite SKIPPED — no Chromium at ${chromiumPath()}\n`);
-const suite = present || browserRequired ? describe : describe.skip;
+const suite = browserDescribe('CSP page suite');
 
 suite('security: pages work under their own CSP (Chromium)', () => {
   let t: TestApp;

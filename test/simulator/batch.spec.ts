@@ -31,9 +31,7 @@ describe('PortalSimulator batch (settings/how-to-call-rest-api/batch.md)', () =>
   it('returns 2,500 users for 50 user.get pages in one HTTP request', async () => {
     const cmd: Record<string, string> = {};
     for (let i = 0; i < 50; i++) cmd[`u${i}`] = `user.get?ADMIN_MODE=1&start=${i * 50}`;
-    const started = Date.now();
     const answer = await callApp(sim, token, 'batch', { halt: 0, cmd });
-    const elapsed = Date.now() - started;
     expect(answer.status).toBe(200);
     const batch = answer.body.result as BatchResult;
     const pages = batch.result as Record<string, Bitrix24User[]>;
@@ -50,7 +48,6 @@ describe('PortalSimulator batch (settings/how-to-call-rest-api/batch.md)', () =>
     expect(sim.stats.perMethod.batch).toBe(1);
     expect(sim.stats.perMethod['user.get']).toBe(50);
     expect(sim.stats.batchCommands).toBe(50);
-    expect(elapsed).toBeLessThan(3000);
   });
 
   it('serialises numeric command keys as JSON lists and empty sections as []', async () => {

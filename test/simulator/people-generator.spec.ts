@@ -31,12 +31,10 @@ describe('people-generator', () => {
     expect([a(), a(), a()]).toEqual([b(), b(), b()]);
   });
 
-  it('generates 100,000 people quickly', () => {
-    const started = Date.now();
+  // How fast it is belongs to the benchmark (bench/), not to a timed test.
+  it('generates 100,000 people with strictly increasing IDs', () => {
     const big = generatePortal({ seed: 1, people: 100_000 });
-    const elapsed = Date.now() - started;
     expect(big.users).toHaveLength(100_000);
-    expect(elapsed).toBeLessThan(5000);
     const ids = big.users.map((u) => Number(u.ID));
     expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
   });

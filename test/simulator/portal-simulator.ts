@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Bitrix24Department, Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { generatePortal, type PortalShares, type SystemUser } from './people-generator';
+import { appFrameBody, appFrameRequest, appHostPage, notInstalledPage, type AppFrameOpen } from './app-frame';
+import { OfflineEventQueue, OfflineQueueError } from './offline-queue';
 import { asList, parsePhpQuery, phpHttpBuildQuery, phpIntval, phpJsonValue, phpToPlain, phpTruthy, type PhpArray } from './php-wire';
 
 // ---------------------------------------------------------------------------------------
@@ -92,6 +94,16 @@ export interface PortalSimulatorOptions {
   timezoneOffset?: string;
   /** Older portals send ACTIVE as "Y"/"N" instead of a JSON boolean. */
   legacyActiveYN?: boolean;
+  /**
+   * The application has its own page and an installer (settings/app-installation/installation-finish.md):
+   * app.info INSTALLED is false, and no event is delivered (online or offline), until the
+   * installer page calls installFinish. Default false: an "API only" application, installed at once.
+   */
+  interfaceApp?: boolean;
+  /** The application's page (installer and main page) the portal posts to when it is opened (simple-way.md). */
+  appUrl?: string;
+  /** The `rest_offline_extended` feature: event.offline.get with clear=0 (offline-events.md "Availability check"). Default true. */
+  offlineExtended?: boolean;
   /** The simulated clock in epoch ms (default Date.now); advanceClock() adds to it. */
   clock?: () => number;
 }
@@ -312,6 +324,10 @@ const METHOD_SCOPES: Record<string, string[] | null> = {
   'event.bind': null, // api-reference/events/event-bind.md
   'event.get': null, // api-reference/events/event-get.md
   'event.unbind': null, // api-reference/events/event-unbind.md
+  'event.offline.get': null, // api-reference/events/event-offline-get.md
+  'event.offline.clear': null, // api-reference/events/event-offline-clear.md
+  'event.offline.error': null, // api-reference/events/event-offline-error.md
+  'event.offline.list': null, // api-reference/events/event-offline-list.md
   profile: null, // api-reference/common/users/profile.md
   'user.admin': null, // api-reference/common/users/user-admin.md (scope basic: any token)
   'app.info': null, // api-reference/common/system/app-info.md
@@ -348,7 +364,7 @@ const USER_FIELD_TITLES: Record<string, string> = {
 const KNOWN_EVENTS: Record<string, string[] | null> = {
   ONAPPINSTALL: null, // api-reference/common/events/on-app-install.md
   ONAPPUNINSTALL: null, // api-reference/common/events/on-app-uninstall.md
-  ONAPPUPDATE: null,
+  ONAPPUPDATE: null, // api-reference/common/events/on-app-update.md
   ONAPPPAYMENT: null,
   ONOFFLINEEVENT: null,
   ONUSERADD: USER_SCOPES, // api-reference/common/events/on-user-add.md (all three user scope versions: user-scope.md)
@@ -601,7 +617,6 @@ export class PortalSimulator {
   readonly memberId: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly applicationToken: string;
   readonly redirectUri: string | undefined;
   readonly scopes: string[];
   readonly faults: SimulatorFaults;
@@ -613,6 +628,10 @@ export class PortalSimulator {
   readonly calls: Array<{ method: string; params: Record<string, unknown> }> = [];
   /** Keep `calls` (off by default: a 100,000-person export makes thousands). */
   recordCalls = false;
+  /** The offline event queue (api-reference/events/offline-events.md). */
+  readonly offlineQueue: OfflineEventQueue;
+  /** The application's page (installer and main page), posted to when the app is opened (simple-way.md). */
+  appUrl: string | undefined;
 
   private readonly options: Required<Pick<PortalSimulatorOptions, 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'codeTtlSeconds' | 'pageSize' | 'license' | 'appStatus' | 'appVersion' | 'languageId' | 'operatingLimitSeconds' | 'operatingWindowSeconds' | 'operatingBucketSeconds' | 'timezoneOffset'>> & PortalSimulatorOptions;
   private readonly listeners: Listener[] = [];
@@ -620,6 +639,12 @@ export class PortalSimulator {
   private readonly authListener = 0;
   private clockOffsetMs = 0;
   private installed = true;
+  /** app.info INSTALLED: false for an interface app until its installer calls installFinish (installation-finish.md). */
+  private installFinished: boolean;
+  private applicationTokenValue: string;
+  private appVersionValue: number;
+  /** APP_SID of each rendered app page → the user it was rendered for. */
+  private readonly appSessions = new Map<string, number>();
   private stopped = false;
   private readonly pendingDelays = new Set<() => void>();
 
@@ -668,7 +693,12 @@ export class PortalSimulator {
     this.memberId = options.memberId ?? hex(16);
     this.clientId = options.clientId ?? `local.${hex(7)}.${toStr(10_000_000 + Math.floor(Math.random() * 89_999_999))}`;
     this.clientSecret = options.clientSecret ?? tokenString(50);
-    this.applicationToken = options.applicationToken ?? hex(16);
+    this.applicationTokenValue = options.applicationToken ?? hex(16);
+    this.installFinished = !options.interfaceApp;
+    this.appVersionValue = options.appVersion ?? 1;
+    this.appUrl = options.appUrl;
+    this.offlineQueue = new OfflineEventQueue(() => this.now(), (ms) => this.isoAt(ms));
+    this.offlineQueue.extendedMode = options.offlineExtended ?? true;
     this.redirectUri = options.redirectUri;
     const scope = options.scope ?? 'user,department';
     this.scopes = (Array.isArray(scope) ? scope : scope.split(/[,\s]+/)).map((s) => s.trim()).filter(Boolean);
@@ -733,6 +763,16 @@ export class PortalSimulator {
   /** server_endpoint of token responses. */
   get serverEndpoint(): string {
     return `http://${this.serverDomain}/rest/`;
+  }
+
+  /** The application token Bitrix24 sends with every event and app page (safe-event-handlers.md). */
+  get applicationToken(): string {
+    return this.applicationTokenValue;
+  }
+
+  /** app.info INSTALLED (installation-finish.md): false for an interface app until installFinish. */
+  get appInstalled(): boolean {
+    return this.installed && this.installFinished;
   }
 
   /** The /oauth/authorize/ URL a browser would be sent to. */
@@ -949,7 +989,9 @@ export class PortalSimulator {
   async fireOnUserAdd(userId: number | string): Promise<number[]> {
     const user = this.findUser(toNum(userId));
     if (!user) throw new Error(`no user ${userId}`);
-    if (!this.installed) return [];
+    // rest/lib/event/callback.php selects handlers of installed applications only (INSTALLED = Y):
+    // until installFinish nothing is posted and nothing is queued (installation-finish.md).
+    if (!this.appInstalled) return [];
     const level = this.userScopeLevel(this.scopes);
     const allowed = level === 'full' ? null : level === 'basic' ? FIELDS_BASIC : FIELDS_BRIEF;
     const birthday = typeof user.PERSONAL_BIRTHDAY === 'string' ? user.PERSONAL_BIRTHDAY.slice(0, 10) : undefined;
@@ -970,6 +1012,12 @@ export class PortalSimulator {
     };
     const data: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(full)) if (!allowed || allowed.has(key)) data[key] = value;
+    // offline-events.md: an offline binding records the change in the portal's queue instead of
+    // calling anyone (rest/lib/event/provideroffline.php: EVENT_DATA is the event's data,
+    // EVENT_ADDITIONAL its auth with the local user), whether or not an online handler answers.
+    if (this.bindings.some((b) => b.event === 'ONUSERADD' && b.offline)) {
+      this.offlineQueue.record('ONUSERADD', data, { user_id: this.authorizingUserId, application_token: this.applicationToken });
+    }
     const statuses: number[] = [];
     for (const binding of this.bindings.filter((b) => b.event === 'ONUSERADD' && !b.offline)) {
       const actor = binding.authType > 0 ? binding.authType : this.authorizingUserId;
@@ -1005,24 +1053,11 @@ export class PortalSimulator {
    */
   async postInstall(url: string, options: { userId?: number } = {}): Promise<number> {
     this.installed = true;
-    const pair = this.tokenResponse(options.userId ?? this.authorizingUserId, this.scopes);
     const body = phpHttpBuildQuery({
       event: 'ONAPPINSTALL',
-      data: { VERSION: toStr(this.options.appVersion), ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: this.options.languageId },
+      data: { VERSION: toStr(this.appVersionValue), ACTIVE: 'Y', INSTALLED: this.installFinished ? 'Y' : 'N', LANGUAGE_ID: this.options.languageId },
       ts: toStr(this.nowSeconds()),
-      auth: {
-        domain: this.domain,
-        // on-app-install.md: "Список прав, выданных приложению, через пробел".
-        scope: this.scopes.join(' '),
-        access_token: pair.access_token,
-        refresh_token: pair.refresh_token,
-        expires_in: toStr(pair.expires_in),
-        server_endpoint: this.serverEndpoint,
-        status: this.options.appStatus,
-        client_endpoint: this.clientEndpoint,
-        member_id: this.memberId,
-        application_token: this.applicationToken,
-      },
+      auth: this.tokenEventAuth(options.userId ?? this.authorizingUserId),
     });
     return this.postForm('ONAPPINSTALL', url, body);
   }
@@ -1039,6 +1074,8 @@ export class PortalSimulator {
     for (const token of this.accessTokens.values()) token.invalid = true;
     for (const token of this.refreshTokens.values()) token.revoked = true;
     this.bindings = [];
+    this.offlineQueue.clearAll(); // rest/lib/eventoffline.php deleteByApp
+    this.installFinished = !this.options.interfaceApp;
     const body = phpHttpBuildQuery({
       event: 'ONAPPUNINSTALL',
       data: { LANGUAGE_ID: this.options.languageId, CLEAN: options.clean ? 1 : 0 },
@@ -1054,6 +1091,149 @@ export class PortalSimulator {
     const statuses: number[] = [];
     for (const target of targets) statuses.push(await this.postForm('ONAPPUNINSTALL', target, body));
     return statuses;
+  }
+
+  /**
+   * A new version of the application is installed (api-reference/common/events/on-app-update.md):
+   * posts ONAPPUPDATE with VERSION, PREVIOUS_VERSION, LANGUAGE_ID and an auth block that, like
+   * ONAPPINSTALL, carries a refresh token (rest_provider.php: OnAppUpdate "sendRefreshToken")
+   * and "the updated application_token" — `newApplicationToken` makes it a new one. The tokens
+   * are `userId`'s (who updated; default authorizingUserId). An interface app goes back to
+   * INSTALLED = N until its installer calls installFinish again (rest/lib/marketplace/application.php
+   * sets INSTALLED to NOT_INSTALLED when the version has an installer URL). Posts to `url`, or to
+   * every online ONAPPUPDATE handler; returns the statuses.
+   */
+  async postUpdate(url?: string, options: { userId?: number; newApplicationToken?: boolean } = {}): Promise<number[]> {
+    const previous = this.appVersionValue;
+    this.appVersionValue = previous + 1;
+    if (options.newApplicationToken) this.applicationTokenValue = hex(16);
+    if (this.options.interfaceApp) this.installFinished = false;
+    const targets = url ? [url] : this.bindings.filter((b) => b.event === 'ONAPPUPDATE' && !b.offline).map((b) => b.handler);
+    const body = phpHttpBuildQuery({
+      event: 'ONAPPUPDATE',
+      data: { VERSION: toStr(this.appVersionValue), PREVIOUS_VERSION: toStr(previous), LANGUAGE_ID: this.options.languageId },
+      ts: toStr(this.nowSeconds()),
+      auth: this.tokenEventAuth(options.userId ?? this.authorizingUserId),
+    });
+    const statuses: number[] = [];
+    for (const target of targets) statuses.push(await this.postForm('ONAPPUPDATE', target, body));
+    return statuses;
+  }
+
+  /**
+   * The auth block of the events that carry a token pair — ONAPPINSTALL and ONAPPUPDATE
+   * (on-app-install.md, on-app-update.md): a fresh pair of `userId`, scope space-separated
+   * (on-app-install.md: "Список прав, выданных приложению, через пробел"), the application token.
+   */
+  private tokenEventAuth(userId: number): Record<string, string> {
+    const pair = this.tokenResponse(userId, this.scopes);
+    return {
+      domain: this.domain,
+      scope: this.scopes.join(' '),
+      access_token: pair.access_token,
+      refresh_token: pair.refresh_token,
+      expires_in: toStr(pair.expires_in),
+      server_endpoint: this.serverEndpoint,
+      status: this.options.appStatus,
+      client_endpoint: this.clientEndpoint,
+      member_id: this.memberId,
+      application_token: this.applicationToken,
+    };
+  }
+
+  /**
+   * Someone opens the application (settings/oauth/simple-way.md): the portal posts the app
+   * page (`appUrl`, or `url`) with that user's fresh tokens and the application token. A
+   * regular user opening an interface app whose installation is not finished gets the
+   * portal's own message and nothing is posted (installation-finish.md) — unless
+   * `bypassPortal` plays a user who posts their genuine tokens to the page directly.
+   */
+  async openApp(options: { userId?: number; url?: string; placement?: string; placementOptions?: Record<string, string>; bypassPortal?: boolean } = {}): Promise<{ status: number; body: string; headers: Headers; portalRefused: boolean }> {
+    const userId = options.userId ?? this.authorizingUserId;
+    const target = options.url ?? this.appUrl;
+    if (!target) throw new Error('the simulator has no appUrl for the application page');
+    if (!this.installFinished && !this.admins.has(userId) && !options.bypassPortal) {
+      return { status: 0, body: notInstalledPage(), headers: new Headers(), portalRefused: true };
+    }
+    const { open } = this.frameOpen(userId, options.placement, options.placementOptions);
+    const request = appFrameRequest(target, open);
+    const response = await fetch(request.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: appFrameBody(request.fields) });
+    return { status: response.status, body: await response.text(), headers: response.headers, portalRefused: false };
+  }
+
+  /**
+   * What the portal does on BX24.installFinish() from the installer page
+   * (sdk/bx24-js-sdk/system-functions/bx24-install-finish.md): the installation is finished,
+   * app.info INSTALLED becomes true and events start to flow. The host page calls this
+   * through POST /marketplace/app/install-finish; tests that drive no browser call it directly.
+   */
+  finishInstall(): void {
+    this.installFinished = true;
+  }
+
+  /** A fresh frame open for `userId`: new tokens and APP_SID (simple-way.md), remembered for the host page's calls. */
+  private frameOpen(userId: number, placement = 'DEFAULT', placementOptions?: Record<string, string>): { open: AppFrameOpen; initData: Record<string, unknown> } {
+    const pair = this.tokenResponse(userId, this.scopes);
+    const appSid = hex(16);
+    this.appSessions.set(appSid, userId);
+    if (this.appSessions.size > 200) this.appSessions.delete(this.appSessions.keys().next().value!);
+    const open: AppFrameOpen = {
+      domain: this.domain,
+      https: this.baseUrl.startsWith('https:'),
+      lang: this.options.languageId,
+      appSid,
+      accessToken: pair.access_token,
+      expiresIn: pair.expires_in,
+      refreshToken: pair.refresh_token,
+      serverEndpoint: this.serverEndpoint,
+      applicationToken: this.applicationToken,
+      scope: this.scopes,
+      memberId: this.memberId,
+      status: this.options.appStatus,
+      placement,
+      placementOptions,
+    };
+    // What the portal answers to getInitData (the fields @bitrix24/b24jssdk's B24Frame.init reads).
+    const initData = {
+      DOMAIN: this.domain,
+      PROTOCOL: open.https ? 1 : 0,
+      LANG: open.lang,
+      PATH: '/marketplace/app/',
+      AUTH_ID: pair.access_token,
+      AUTH_EXPIRES: pair.expires_in,
+      REFRESH_ID: pair.refresh_token,
+      MEMBER_ID: this.memberId,
+      IS_ADMIN: this.admins.has(userId),
+      INSTALL: !this.installFinished,
+      FIRST_RUN: false,
+      PLACEMENT: placement,
+      PLACEMENT_OPTIONS: placementOptions ?? {},
+      APP_OPTIONS: [],
+      USER_OPTIONS: [],
+    };
+    return { open, initData };
+  }
+
+  /** GET /marketplace/app/?user=N: the portal page framing the application; POST …/install-finish: its installFinish call. */
+  private handleAppPage(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    req.resume();
+    const html = (status: number, body: string): void => {
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(body);
+    };
+    if (url.pathname.endsWith('/install-finish')) {
+      const userId = this.appSessions.get(url.searchParams.get('sid') ?? '');
+      // Only an administrator's installer page can finish the installation (installation-finish.md).
+      if (req.method !== 'POST' || userId === undefined || !this.admins.has(userId)) return html(403, 'Access denied');
+      this.finishInstall();
+      return html(200, 'OK');
+    }
+    const userId = Number(url.searchParams.get('user') ?? this.authorizingUserId);
+    if (!this.appUrl) return html(404, 'The application has no page');
+    if (!this.installFinished && !this.admins.has(userId)) return html(200, notInstalledPage());
+    const { open, initData } = this.frameOpen(userId);
+    const request = appFrameRequest(this.appUrl, open);
+    html(200, appHostPage(request, open, initData, `/marketplace/app/install-finish?sid=${open.appSid}`));
   }
 
   // ---- stats ----------------------------------------------------------------------------
@@ -1271,6 +1451,7 @@ export class PortalSimulator {
       if (listenerIndex !== this.activeListener) return this.redirect(req, res, url);
       return this.handleAuthorize(req, res, url);
     }
+    if (path === '/marketplace/app/' || path === '/marketplace/app/install-finish') return this.handleAppPage(req, res, url);
     if (path === '/rest' || path.startsWith('/rest/')) {
       this.statsData.restRequests++;
       if (listenerIndex !== this.activeListener || this.faults.redirectOrigin) return this.redirect(req, res, url, this.faults.redirectOrigin ?? this.baseUrl);
@@ -1604,6 +1785,11 @@ export class PortalSimulator {
         return this.eventGet(auth);
       case 'event.unbind':
         return this.eventUnbind(params, auth);
+      case 'event.offline.get':
+      case 'event.offline.clear':
+      case 'event.offline.error':
+      case 'event.offline.list':
+        return this.offlineMethod(method, params, auth);
       case 'profile':
         return this.profile(auth);
       case 'user.admin':
@@ -2180,10 +2366,17 @@ export class PortalSimulator {
     if (!event || needed === undefined || (needed !== null && !needed.some((s) => auth.scopes.includes(s)))) {
       throw new RestError(400, 'ERROR_EVENT_NOT_FOUND', 'Event not found');
     }
+    const offline = (scalarString(pget(params, 'event_type')) ?? 'online').toLowerCase() === 'offline';
+    if (offline) {
+      // rest/lib/api/event.php eventBind: offline handlers need an administrator, and take no handler URL or auth_type.
+      if (!this.admins.has(auth.userId)) throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Offline events binding requires administrator access rights');
+      if (this.bindings.some((b) => b.event === event && b.offline)) throw new RestError(400, 'ERROR_HANDLER_ALREADY_EXIST', 'Handler already exists!');
+      this.bindings.push({ id: this.nextBindingId++, event, handler: '', authType: 0, offline: true });
+      return { result: true };
+    }
     // error-codes.md: method validation errors may carry an empty `error`.
     if (!handler) throw new RestError(400, '', 'Handler URL is required');
     const authType = toNum(scalarString(pget(params, 'auth_type')) ?? 0) || 0;
-    const offline = (scalarString(pget(params, 'event_type')) ?? 'online').toLowerCase() === 'offline';
     if (this.bindings.some((b) => b.event === event && b.handler === handler && b.authType === authType && b.offline === offline)) {
       // error-codes.md example: ERROR_HANDLER_ALREADY_EXIST "Handler already exists!".
       throw new RestError(400, 'ERROR_HANDLER_ALREADY_EXIST', 'Handler already exists!');
@@ -2195,7 +2388,8 @@ export class PortalSimulator {
   private eventGet(auth: AuthContext): MethodOk {
     if (auth.kind !== 'app') throw ERR.appContextRequired();
     return {
-      result: this.bindings.map((b) => ({ event: b.event, handler: b.handler, auth_type: toStr(b.authType), offline: b.offline ? 1 : 0 })),
+      // rest/lib/api/event.php eventGet: an online handler shows handler and auth_type, an offline one connector_id.
+      result: this.bindings.map((b) => (b.offline ? { event: b.event, connector_id: '', offline: 1 } : { event: b.event, handler: b.handler, auth_type: toStr(b.authType), offline: 0 })),
     };
   }
 
@@ -2217,6 +2411,35 @@ export class PortalSimulator {
         ),
     );
     return { result: { count: before - this.bindings.length } };
+  }
+
+  /**
+   * event.offline.get / clear / error / list (api-reference/events/event-offline-*.md): app
+   * context only (rest/lib/api/event.php: AuthTypeException, 403 WRONG_AUTH_TYPE), an
+   * administrator only (403 ACCESS_DENIED "Access denied!"); the queue itself is offline-queue.ts.
+   */
+  private offlineMethod(method: string, params: PMap, auth: AuthContext): MethodOk {
+    if (auth.kind !== 'app') throw new RestError(403, 'WRONG_AUTH_TYPE', 'Current authorization type is denied for this method');
+    if (!this.admins.has(auth.userId)) throw new RestError(403, 'ACCESS_DENIED', 'Access denied!');
+    const plain: Record<string, unknown> = {};
+    for (const [key, value] of params) if (key.toLowerCase() !== 'auth') plain[key.toLowerCase()] = value;
+    try {
+      switch (method) {
+        case 'event.offline.get':
+          return { result: this.offlineQueue.get(plain) };
+        case 'event.offline.clear':
+          return { result: this.offlineQueue.clear(plain) };
+        case 'event.offline.error':
+          return { result: this.offlineQueue.error(plain) };
+        default: {
+          const page = this.offlineQueue.list(plain);
+          return page.next === undefined ? { result: page.result, total: page.total } : { result: page.result, total: page.total, next: page.next };
+        }
+      }
+    } catch (error) {
+      if (error instanceof OfflineQueueError) throw new RestError(error.status, error.code, error.description);
+      throw error;
+    }
   }
 
   // ---- common methods ----------------------------------------------------------------------
@@ -2246,9 +2469,10 @@ export class PortalSimulator {
         ID: 5,
         // A local application's CODE is its client_id (rest/lib/app.php sets both at creation); a Marketplace one has its own (appCode).
         CODE: this.options.appCode ?? this.clientId,
-        VERSION: this.options.appVersion,
+        VERSION: this.appVersionValue,
         STATUS: this.options.appStatus,
-        INSTALLED: this.installed,
+        // installation-finish.md: false until an interface app's installer calls installFinish.
+        INSTALLED: this.appInstalled,
         PAYMENT_EXPIRED: this.options.paymentExpired || this.faults.paymentRequired ? 'Y' : 'N',
         DAYS: this.options.days ?? null,
         LANGUAGE_ID: this.options.languageId,

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type LaunchOptions, type Page } from 'playwright-core';
 
 /** Where Debian's `apt-get install chromium` puts the browser; CHROMIUM_PATH overrides. */
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
@@ -39,4 +39,48 @@ export async function launchBrowser(options: Omit<LaunchOptions, 'executablePath
     executablePath,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `describe` when Chromium is there (or CI_REQUIRE_BROWSER is set, so a missing browser
+ * fails loudly); otherwise `describe.skip`, with a message saying why.
+ */
+export function browserDescribe(what: string): jest.Describe {
+  const path = chromiumPath();
+  const required = !['', '0', 'false'].includes((process.env.CI_REQUIRE_BROWSER ?? '').trim().toLowerCase());
+  if (executable(path) || required) return describe;
+  process.stderr.write(
+    `\n[browser tests] ${what} SKIPPED — Chromium was not found at ${path}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH. ` +
+      'Set CI_REQUIRE_BROWSER=1 to make a missing browser fail instead of skipping.\n',
+  );
+  return describe.skip;
+}
+
+/**
+ * A page for a console test: 1280×800, en-US, UTC, and every script error or console error
+ * collected into `pageErrors` (`ignore` drops the console lines a test provokes on purpose).
+ */
+export async function openConsolePage(
+  browser: Browser,
+  options: BrowserContextOptions & { ignore?: RegExp } = {},
+): Promise<{ context: BrowserContext; page: Page; pageErrors: string[] }> {
+  const { ignore, ...contextOptions } = options;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', ...contextOptions });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !(ignore && ignore.test(message.text()))) pageErrors.push(`console: ${message.text()}`);
+  });
+  return { context, page, pageErrors };
 }

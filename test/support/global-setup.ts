@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { ensureWebBundle } from '../../scripts/build-web';
 import { adminQuery, detectTestDbMode, withDatabase } from './test-db-mode';
 
 function pidAlive(pid: number): boolean {
@@ -19,6 +20,9 @@ function pidAlive(pid: number): boolean {
  * TEMPLATE), which is fast and keeps files isolated so they can run in parallel.
  */
 export default async function globalSetup(): Promise<void> {
+  // The settings page is built, not committed: a fresh clone (or a changed source) gets it here.
+  const bundle = await ensureWebBundle();
+  if (bundle.rebuilt) console.log(`\n[tests] settings page built into dist/web (${bundle.hash})`);
   const mode = await detectTestDbMode();
   if (mode.kind === 'embedded') {
     process.env.B24_TEST_DB_MODE = 'embedded';

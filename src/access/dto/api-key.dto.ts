@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsOneLine } from '../../common/validation';
 import { Role, ROLES } from '../permissions';
-
-const NAME_RULE = /^[^\u0000-\u001f\u007f]+$/;
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CRM integration', maxLength: 100 })
   @IsString()
   @Length(1, 100)
-  @Matches(NAME_RULE, { message: 'name must not contain control characters' })
+  @IsOneLine()
   name: string;
 
   @ApiProperty({ enum: ROLES })
@@ -21,7 +20,7 @@ export class UpdateApiKeyDto {
   @IsOptional()
   @IsString()
   @Length(1, 100)
-  @Matches(NAME_RULE, { message: 'name must not contain control characters' })
+  @IsOneLine()
   name?: string;
 
   @ApiPropertyOptional({ enum: ROLES })
@@ -49,6 +48,13 @@ export class CreatedApiKeyDto extends ApiKeyDto {
   revokedKeyIds: string[];
 }
 
+export class MeFeaturesDto {
+  @ApiProperty({ description: 'A Bitrix24 application is configured (BITRIX24_CLIENT_ID/SECRET): portals can connect by OAuth; otherwise only by incoming webhook' })
+  bitrix24OAuth: boolean;
+  @ApiProperty({ description: 'BITRIX24_ALLOW_INSECURE: http:// and loopback portal addresses are accepted (tests, the simulator)' })
+  insecurePortals: boolean;
+}
+
 export class MeDto {
   @ApiProperty({ format: 'uuid' }) accountId: string;
   @ApiProperty() accountName: string;
@@ -56,4 +62,5 @@ export class MeDto {
   @ApiProperty() keyName: string;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ type: [String] }) permissions: string[];
+  @ApiProperty({ type: MeFeaturesDto, description: 'What this service offers, so a client shows only what works' }) features: MeFeaturesDto;
 }

@@ -15,8 +15,24 @@ import {
   MaxLength,
   Min,
   ValidateIf,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
+import { isSupportedCountry } from 'libphonenumber-js';
+
+/**
+ * An upper-case ISO 3166-1 alpha-2 code that libphonenumber has numbering metadata for
+ * (`xx` and `ZZ` are refused, not saved and then failing every phone of the next import).
+ */
+export function IsPhoneCountry(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isPhoneCountry',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && /^[A-Z]{2}$/.test(value) && isSupportedCountry(value),
+      defaultMessage: () => '$property must be a country code with phone numbering, such as RU, KZ or US (two capital letters)',
+    },
+  });
+}
 
 export class StartOAuthDto {
   @ApiProperty({ example: 'acme.bitrix24.ru', description: 'The portal address: a domain or a URL' })
@@ -91,9 +107,10 @@ export class UpdateConnectionDto {
   @IsBoolean()
   includeExtranet?: boolean;
 
-  @ApiPropertyOptional({ example: 'RU', description: 'Country for phone numbers written without a country code' })
+  @ApiPropertyOptional({ example: 'RU', description: 'Country for phone numbers written without a country code: an ISO 3166-1 alpha-2 code libphonenumber knows' })
   @IsOptional()
-  @Matches(/^[A-Z]{2}$/, { message: 'defaultCountry must be an ISO 3166-1 alpha-2 code such as RU' })
+  @IsString()
+  @IsPhoneCountry()
   defaultCountry?: string;
 
   @ApiPropertyOptional({ type: ScheduleDto })
@@ -139,17 +156,41 @@ export class ConnectionSyncStateDto {
   @ApiProperty({ description: 'false while the connection is not polled (needs re-authorization or an administrator, uninstalled, disconnected)' }) polling: boolean;
 }
 
+export class InstallationDto {
+  @ApiProperty({
+    nullable: true,
+    type: Boolean,
+    description: 'app.info INSTALLED when last checked: false until an administrator opens the application in Bitrix24 and its page finishes the installation (BX24.installFinish); null = never checked (webhooks, or Bitrix24 did not answer)',
+  })
+  installFinished: boolean | null;
+
+  @ApiProperty({ nullable: true, type: [String], example: ['ONAPPUNINSTALL', 'ONAPPUPDATE', 'ONUSERADD'], description: 'Events event.get lists as bound to this service’s handler; null = never checked' })
+  eventsBound: string[] | null;
+
+  @ApiProperty({ description: 'ONUSERADD is bound as an offline event too (event.get), so new hires announced while the service was down are read from the portal’s queue' })
+  offlineEvents: boolean;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When app.info and event.get were last asked' })
+  checkedAt: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When the offline event queue was last read' })
+  offlineCollectedAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Why the last read of the offline event queue failed' })
+  offlineError: string | null;
+}
+
 export class PushedEventsDto {
   @ApiProperty({ description: 'Bitrix24 pushes events (ONUSERADD, ONAPPUNINSTALL) that this service can authenticate, so new hires arrive within seconds' })
   enabled: boolean;
 
   @ApiProperty({
-    enum: ['no_application_token', 'events_not_bound'],
+    enum: ['no_application_token', 'events_not_bound', 'installation_not_finished'],
     nullable: true,
     type: String,
-    description: 'Why not: no application token was stored from a verified install (events cannot be authenticated), or the handlers are not bound',
+    description: 'Why not: no application token was stored from a verified install (events cannot be authenticated), the handlers are not bound, or Bitrix24 says the installation is not finished (app.info INSTALLED false: it sends no events)',
   })
-  reason: 'no_application_token' | 'events_not_bound' | null;
+  reason: 'no_application_token' | 'events_not_bound' | 'installation_not_finished' | null;
 
   @ApiProperty({ nullable: true, type: String, description: 'What the owner can do about it' })
   hint: string | null;
@@ -176,6 +217,8 @@ export class ConnectionDto {
   @ApiProperty({ description: 'ONUSERADD is bound, so new users are imported within seconds' }) eventsBound: boolean;
   @ApiProperty({ nullable: true, type: String }) eventsError: string | null;
   @ApiProperty({ type: PushedEventsDto }) pushedEvents: PushedEventsDto;
+  @ApiProperty({ type: InstallationDto, description: 'The application’s installation as Bitrix24 reports it (app.info, event.get) and the offline event queue' })
+  installation: InstallationDto;
   @ApiProperty({ type: ConnectionSettingsDto }) settings: ConnectionSettingsDto;
   @ApiProperty({ type: ConnectionSyncStateDto }) sync: ConnectionSyncStateDto;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { toList } from '../../common/validation';
+import { IsOneLine, toList } from '../../common/validation';
+import { EMPLOYEE_SORTS, type EmployeeSort } from '../employees.repository';
 import {
   ArrayMaxSize,
   IsArray,
@@ -18,7 +19,6 @@ import {
   Min,
 } from 'class-validator';
 
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const PHONE_INPUT = /^\+?[0-9()\-.\s]{3,40}$/;
 
 /** Query-string booleans: only the words true/false (and 1/0) are accepted. */
@@ -68,9 +68,12 @@ export class EmployeePageDto {
   @ApiProperty({ type: [EmployeeDto] }) items: EmployeeDto[];
   @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page' })
   nextCursor: string | null;
+  @ApiProperty({ description: 'How many employees the filters match (all pages)' })
+  total: number;
 }
 
-export class ListEmployeesQuery {
+/** The directory's filters: the list, its CSV export and the bulk "add to responsible" take the same ones. */
+export class EmployeeFilterDto {
   @ApiPropertyOptional({ enum: ['bitrix24', 'manual'] })
   @IsOptional()
   @IsIn(['bitrix24', 'manual'])
@@ -108,9 +111,19 @@ export class ListEmployeesQuery {
   @IsOptional()
   @IsString()
   @MaxLength(100)
-  @Matches(NO_CONTROL)
+  @IsOneLine()
   q?: string;
 
+}
+
+export class EmployeeSortDto extends EmployeeFilterDto {
+  @ApiPropertyOptional({ enum: EMPLOYEE_SORTS, default: 'name', description: 'name (last name, first name), email or created; a leading "-" sorts descending' })
+  @IsOptional()
+  @IsIn(EMPLOYEE_SORTS)
+  sort?: EmployeeSort;
+}
+
+export class ListEmployeesQuery extends EmployeeSortDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
@@ -119,7 +132,7 @@ export class ListEmployeesQuery {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page (of the same sort)' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -130,20 +143,20 @@ export class CreateEmployeeDto {
   @ApiProperty({ maxLength: 200 })
   @IsString()
   @Length(1, 200)
-  @Matches(NO_CONTROL, { message: 'firstName must not contain control characters' })
+  @IsOneLine()
   firstName: string;
 
   @ApiProperty({ maxLength: 200 })
   @IsString()
   @Length(1, 200)
-  @Matches(NO_CONTROL, { message: 'lastName must not contain control characters' })
+  @IsOneLine()
   lastName: string;
 
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(NO_CONTROL, { message: 'middleName must not contain control characters' })
+  @IsOneLine()
   middleName?: string;
 
   @ApiPropertyOptional({ maxLength: 254 })
@@ -157,7 +170,7 @@ export class CreateEmployeeDto {
   @IsArray()
   @ArrayMaxSize(10)
   @IsString({ each: true })
-  @Matches(PHONE_INPUT, { each: true, message: 'each phone must be a phone number (digits, spaces, + ( ) - .)' })
+  @Matches(PHONE_INPUT, { each: true, message: '$property must each be a phone number (digits, spaces, + ( ) - .)' })
   phones?: string[];
 
   @ApiPropertyOptional({ example: '123', description: 'Internal extension, digits only' })

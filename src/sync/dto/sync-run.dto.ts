@@ -112,6 +112,11 @@ export class ListRunItemsQuery {
   @Matches(/^[a-z_]{1,40}$/, { message: 'reason must be a reason code such as missing_email' })
   reason?: string;
 
+  @ApiPropertyOptional({ enum: ['report', 'name'], default: 'report', description: 'report: in the order the run wrote them; name: by person name (then Bitrix24 ID), as the page lists them' })
+  @IsOptional()
+  @IsIn(['report', 'name'])
+  sort?: 'report' | 'name';
+
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Type(() => Number)
@@ -120,8 +125,9 @@ export class ListRunItemsQuery {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page (of the same sort)' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'cursor is not a value returned as nextCursor' })
+  @IsString()
+  @MaxLength(600)
   cursor?: string;
 }

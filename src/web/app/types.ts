@@ -1,0 +1,159 @@
+/**
+ * The API answers as the page reads them (the response DTOs of each module are the source of truth).
+ * Fields other streams are adding are optional here, so the page renders with or without them.
+ */
+export type Permission = string;
+
+export interface Me {
+  accountId: string;
+  accountName: string;
+  keyId: string;
+  keyName: string;
+  role: string;
+  permissions: Permission[];
+  features?: { bitrix24OAuth: boolean; insecurePortals: boolean };
+}
+
+export interface ConnectionError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface Connection {
+  id: string;
+  authType: 'oauth' | 'webhook' | string;
+  domain: string;
+  portalUrl?: string;
+  memberId: string;
+  edition: 'cloud' | 'on_premise' | string;
+  state: string;
+  stateReason: string | null;
+  stateChangedAt: string;
+  webhookUrl: string | null;
+  eventsBound: boolean;
+  eventsError: string | null;
+  /** SEC (issue 10): whether Bitrix24 pushes events, and why not. */
+  pushedEvents?: { enabled: boolean; reason?: string | null; hint?: string | null };
+  settings: {
+    includeExtranet: boolean;
+    defaultCountry: string;
+    schedule: { kind: 'interval' | 'daily'; intervalMinutes: number | null; dailyTimesUtc: string[] | null };
+    removalGuardPercent: number | null;
+  };
+  sync: {
+    nextSyncAt: string | null;
+    lastSuccessAt: string | null;
+    consecutiveFailures: number;
+    lastError: ConnectionError | null;
+    polling: boolean;
+  };
+  createdAt: string;
+}
+
+export type RunCounters = Record<string, number | undefined> & {
+  skippedByReason?: Record<string, number>;
+  exportUntrusted?: boolean;
+};
+
+export interface RunGuard {
+  thresholdPercent?: number;
+  sharePercent?: number;
+  linkedActive?: number;
+  dismissals?: number;
+  deletions?: number;
+  held?: boolean;
+}
+
+export interface SyncRun {
+  id: string;
+  connectionId: string;
+  trigger: string;
+  status: string;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: { processed: number; total: number | null };
+  counters: RunCounters;
+  bitrix24UserIds: number[] | null;
+  exportComplete: boolean | null;
+  guard: RunGuard | null;
+  guardResolution: string | null;
+  error: { code: string; message: string; kind?: string } | null;
+  itemsPruned: boolean;
+  dryRun?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+export interface RunItem {
+  id: string;
+  bitrix24UserId: number | null;
+  employeeId: string | null;
+  outcome: string;
+  reason: string | null;
+  name: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface PendingRemoval {
+  bitrix24UserId: number;
+  kind: string;
+  employeeId: string | null;
+  name: string | null;
+}
+
+export interface EmployeeLink {
+  connectionId: string;
+  bitrix24UserId: number;
+  state: string;
+  stateSince: string;
+  matchedBy: string;
+  linkedAt: string;
+}
+
+export interface Employee {
+  id: string;
+  firstName: string;
+  lastName: string;
+  middleName: string | null;
+  email: string | null;
+  extension: string | null;
+  source: string;
+  active: boolean;
+  responsible: boolean;
+  phones: Array<{ number: string; source: string }>;
+  bitrix24Links: EmployeeLink[];
+  createdAt: string;
+  deactivatedAt: string | null;
+}
+
+export interface BulkAddResult {
+  matched: number;
+  added: number;
+  eligible: number;
+  alreadyOnList: number;
+  skippedInactive: number;
+  skippedDismissed: number;
+  dryRun: boolean;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+}
+
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+  revokedKeyIds: string[];
+}
