@@ -74,7 +74,8 @@ describe('error classes: temporary 401s are not "revoked", and every refusal say
   });
 
   it('ACCESS_DENIED says what Bitrix24 said; only the plan text means "plan without REST"', async () => {
-    env.sim.faults.respond(1, { status: 403, error: 'ACCESS_DENIED', description: "Access denied! Current user can't be authorized in this context" });
+    // The run's first request is the export's batch (the offline-event collector may call first).
+    env.sim.faults.respond(1, { method: 'batch', status: 403, error: 'ACCESS_DENIED', description: "Access denied! Current user can't be authorized in this context" });
     const denied = await synchronize(env.t, acme, connectionId);
     expect(denied).toMatchObject({ status: 'failed', error: { code: 'ACCESS_DENIED' } });
     const row = await connection();
@@ -83,7 +84,7 @@ describe('error classes: temporary 401s are not "revoked", and every refusal say
     expect(row.stateMessage).not.toMatch(/plan/i);
     await reconnect();
 
-    env.sim.faults.respond(1, { status: 401, error: 'ACCESS_DENIED', description: 'REST is available only on commercial plans.' });
+    env.sim.faults.respond(1, { method: 'batch', status: 401, error: 'ACCESS_DENIED', description: 'REST is available only on commercial plans.' });
     await synchronize(env.t, acme, connectionId);
     expect((await connection()).stateMessage).toMatch(/plan does not include the REST API/);
     await reconnect();

@@ -176,6 +176,13 @@ describe('PortalSimulator limits (limits.md) and fault switches', () => {
     expect((await callApp(sim, token, 'user.get')).status).toBe(200);
   });
 
+  it('respond(n, answer) with a method: only that top-level method answers it', async () => {
+    sim.faults.respond(1, { method: 'batch', status: 403, error: 'ACCESS_DENIED', description: 'Access denied!' });
+    expect((await callApp(sim, token, 'profile')).status).toBe(200);
+    expect((await callApp(sim, token, 'batch', { cmd: { t: 'server.time' } })).body.error).toBe('ACCESS_DENIED');
+    expect((await callApp(sim, token, 'batch', { cmd: { t: 'server.time' } })).status).toBe(200);
+  });
+
   it('respond(n, answer): any status and code for the next n requests', async () => {
     sim.faults.respond(2, { status: 401, error: 'SOMETHING_NEW', description: 'Not in any table' });
     expect((await callApp(sim, token, 'profile')).body).toEqual({ error: 'SOMETHING_NEW', error_description: 'Not in any table' });

@@ -509,7 +509,7 @@ export class SimulatorFaults {
   /** @internal */ paymentRequired = false;
   /** @internal */ portalGone = false;
   /** @internal */ connectionErrorLeft = 0;
-  /** @internal */ canned: { left: number; status: number; error: string; description: string } | null = null;
+  /** @internal */ canned: { left: number; status: number; error: string; description: string; method: string | null } | null = null;
   /** @internal */ confirmationMethods = new Set<string>();
   /** @internal */ redirectOrigin: string | null = null;
 
@@ -563,11 +563,12 @@ export class SimulatorFaults {
   }
 
   /**
-   * The next n REST requests answer `status` with `{ error, error_description }` — for codes
-   * the simulator has no behaviour of its own for (e.g. an undocumented 401).
+   * The next n REST requests (of `method` only, when given: the top-level method, e.g.
+   * 'batch') answer `status` with `{ error, error_description }` — for codes the simulator
+   * has no behaviour of its own for (e.g. an undocumented 401).
    */
-  respond(n: number, answer: { status: number; error: string; description?: string }): void {
-    this.canned = { left: Math.max(0, Math.floor(n)), status: answer.status, error: answer.error, description: answer.description ?? '' };
+  respond(n: number, answer: { status: number; error: string; description?: string; method?: string }): void {
+    this.canned = { left: Math.max(0, Math.floor(n)), status: answer.status, error: answer.error, description: answer.description ?? '', method: answer.method?.toLowerCase() ?? null };
   }
 
   /**
@@ -1671,7 +1672,7 @@ export class PortalSimulator {
     try {
       if (this.faults.portalGone) throw ERR.portalDeleted();
       const canned = this.faults.canned;
-      if (canned && canned.left > 0) {
+      if (canned && canned.left > 0 && (canned.method === null || canned.method === method)) {
         canned.left--;
         throw new RestError(canned.status, canned.error, canned.description);
       }
