@@ -39,6 +39,7 @@ export function toRunDto(row: SyncRunRow): SyncRunDto {
       outcome: a.outcome ?? null,
       resumedAfterUserId: a.resumedAfterUserId ?? null,
     })),
+    stalledSince: row.stalled_since?.toISOString() ?? null,
   };
 }
 

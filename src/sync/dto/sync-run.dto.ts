@@ -52,6 +52,13 @@ export class SyncRunDto {
   @ApiProperty({ description: 'Per-user items were removed by the retention setting; counters remain' }) itemsPruned: boolean;
   @ApiProperty({ description: 'The current (or last) attempt; counters and items are those of the committed chunks of all attempts, as a clean run would report them' }) attempt: number;
   @ApiProperty({ type: [RunAttemptDto] }) attempts: RunAttemptDto[];
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'A running run whose runner stopped renewing its lease (replica gone, database lost): its last sign of life. Null once another runner takes it over',
+  })
+  stalledSince: string | null;
 }
 
 export class SyncRunPageDto {
