@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { TEST_ENCRYPTION_KEY } from './test-app';
+import { testEnvironment } from './test-app';
 import { freePort } from './free-port';
 import type { TestDatabase } from './test-database';
 
@@ -42,20 +42,7 @@ export class ServiceChild {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: url,
-        DATABASE_URL: database.url ?? '',
-        DATABASE_POOL_SIZE: '5',
-        DATA_DIR: database.dataDir,
-        TOKEN_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-        BITRIX24_ALLOW_INSECURE: 'true',
-        BITRIX24_CLIENT_ID: 'app.test.client',
-        BITRIX24_CLIENT_SECRET: 'test-client-secret-value',
-        BITRIX24_RETRY_BASE_MS: '20',
-        ...env,
+        ...testEnvironment(database, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, BITRIX24_RETRY_BASE_MS: '20', ...env }),
       },
     });
     const service = new ServiceChild(child, url);
