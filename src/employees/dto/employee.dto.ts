@@ -80,9 +80,7 @@ export class EmployeeFilterDto {
   source?: 'bitrix24' | 'manual';
 
   @ApiPropertyOptional({
-    description: 'One or more of active, dismissed, deleted, unlinked, comma-separated or repeated (e.g. "unlinked,active" hides dismissed people)',
-    type: 'array',
-    items: { type: 'string', enum: ['active', 'dismissed', 'deleted', 'unlinked'] },
+    description: 'One or more of active, dismissed, deleted, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
     example: ['unlinked', 'active'],
   })
   @IsOptional()
