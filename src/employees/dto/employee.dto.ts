@@ -33,7 +33,7 @@ export class PhoneDto {
 export class EmployeeLinkDto {
   @ApiProperty({ format: 'uuid' }) connectionId: string;
   @ApiProperty() bitrix24UserId: number;
-  @ApiProperty({ enum: ['active', 'dismissed', 'deleted'] }) state: string;
+  @ApiProperty({ enum: ['active', 'dismissed', 'deleted', 'out_of_scope'], description: 'out_of_scope: the user is outside the connection’s department selection' }) state: string;
   @ApiProperty({ format: 'date-time' }) stateSince: string;
   @ApiProperty({ enum: ['created', 'email'], description: 'How the employee was matched: created by the import, or linked by email' })
   matchedBy: string;
@@ -41,6 +41,7 @@ export class EmployeeLinkDto {
 }
 
 export class EmployeeDepartmentDto {
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'GET /api/v1/departments/{id}; null while the department has not been imported yet' }) id: string | null;
   @ApiProperty({ format: 'uuid' }) connectionId: string;
   @ApiProperty() bitrix24DepartmentId: number;
   @ApiProperty({ nullable: true, type: String }) name: string | null;
@@ -57,7 +58,9 @@ export class EmployeeDto {
   @ApiProperty() active: boolean;
   @ApiProperty({ description: 'On the account’s responsible-employees list' }) responsible: boolean;
   @ApiProperty({ type: [PhoneDto] }) phones: PhoneDto[];
-  @ApiProperty({ type: [EmployeeDepartmentDto] }) departments: EmployeeDepartmentDto[];
+  @ApiProperty({ type: [EmployeeDepartmentDto], description: 'Per linked portal, in Bitrix24’s UF_DEPARTMENT order (the first decides the manager)' }) departments: EmployeeDepartmentDto[];
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The head of the first department (its supervisor for the head); null when none, or sync managers is off' })
+  managerId: string | null;
   @ApiProperty({ type: [EmployeeLinkDto] }) bitrix24Links: EmployeeLinkDto[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
@@ -80,15 +83,15 @@ export class EmployeeFilterDto {
   source?: 'bitrix24' | 'manual';
 
   @ApiPropertyOptional({
-    description: 'One or more of active, dismissed, deleted, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
+    description: 'One or more of active, dismissed, deleted, out_of_scope, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
     example: 'unlinked,active',
   })
   @IsOptional()
   @Transform(toList)
   @IsArray()
-  @ArrayMaxSize(4)
-  @IsIn(['active', 'dismissed', 'deleted', 'unlinked'], { each: true })
-  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'unlinked'>;
+  @ArrayMaxSize(5)
+  @IsIn(['active', 'dismissed', 'deleted', 'out_of_scope', 'unlinked'], { each: true })
+  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'out_of_scope' | 'unlinked'>;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
@@ -114,6 +117,21 @@ export class EmployeeFilterDto {
   @IsOneLine()
   q?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: 'Members of this department (GET /api/v1/departments)' })
+  @IsOptional()
+  @IsUUID()
+  departmentId?: string;
+
+  @ApiPropertyOptional({ description: 'With departmentId: members of its subdepartments too', default: false })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  includeSubdepartments?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'People whose manager is this employee' })
+  @IsOptional()
+  @IsUUID()
+  managerId?: string;
 }
 
 export class EmployeeSortDto extends EmployeeFilterDto {
