@@ -20,6 +20,15 @@ export interface SealedTokens {
  * The connection table's hand-written SQL: upserts keyed by member_id and state
  * transitions as compare-and-set. Methods that serve the API take the account id.
  */
+/**
+ * States a verified install repairs: the verifier proved a fresh token pair of a portal
+ * administrator for our app (Bitrix24InstallVerifier), which is exactly what a reinstall
+ * after an uninstall, a lost token rotation (reauth_required) or a non-admin connect
+ * (insufficient_rights, admin-rights.ts) was waiting for. A disconnect by the owner is not
+ * undone by the portal.
+ */
+const REPAIRED = `bitrix24_connection.state IN ('uninstalled', 'reauth_required', 'insufficient_rights')`;
+
 @Injectable()
 export class Bitrix24ConnectionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -106,10 +115,15 @@ export class Bitrix24ConnectionsRepository {
          application_token_enc = coalesce(EXCLUDED.application_token_enc, bitrix24_connection.application_token_enc),
          access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
          access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), installed_at = now(),
-         state = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN 'active' ELSE bitrix24_connection.state END,
-         state_reason = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN NULL ELSE bitrix24_connection.state_reason END,
-         state_changed_at = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN now() ELSE bitrix24_connection.state_changed_at END,
-         next_sync_at = CASE WHEN bitrix24_connection.state IN ('uninstalled', 'reauth_required') THEN now() ELSE bitrix24_connection.next_sync_at END,
+         -- The pair now belongs to the verified installer, who is a portal administrator.
+         bitrix24_user_id = EXCLUDED.bitrix24_user_id,
+         state = CASE WHEN ${REPAIRED} THEN 'active' ELSE bitrix24_connection.state END,
+         state_reason = CASE WHEN ${REPAIRED} THEN NULL ELSE bitrix24_connection.state_reason END,
+         state_changed_at = CASE WHEN ${REPAIRED} THEN now() ELSE bitrix24_connection.state_changed_at END,
+         consecutive_failures = CASE WHEN ${REPAIRED} THEN 0 ELSE bitrix24_connection.consecutive_failures END,
+         last_error_code = CASE WHEN ${REPAIRED} THEN NULL ELSE bitrix24_connection.last_error_code END,
+         last_error_message = CASE WHEN ${REPAIRED} THEN NULL ELSE bitrix24_connection.last_error_message END,
+         next_sync_at = CASE WHEN ${REPAIRED} THEN now() ELSE bitrix24_connection.next_sync_at END,
          updated_at = now()
        WHERE bitrix24_connection.auth_type = 'oauth'
        RETURNING id, account_id, (SELECT state FROM previous) AS previous_state`,

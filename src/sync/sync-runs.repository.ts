@@ -29,6 +29,8 @@ export interface SyncRunRow {
   error_code: string | null;
   error_message: string | null;
   items_pruned_at: Date | null;
+  /** Only on rows read through get/list: see STALLED_SINCE. */
+  stalled_since?: Date | null;
 }
 
 export interface RunItemRow {
@@ -40,6 +42,15 @@ export interface RunItemRow {
   name: string | null;
   details: Record<string, unknown> | null;
 }
+
+/**
+ * A running run whose runner no longer holds a live lease on the connection (it died, or
+ * lost the database) is stalled from its last sign of life until another runner takes it
+ * over (markRunning gives it a new runner and a fresh lease).
+ */
+const STALLED_SINCE = `CASE WHEN sync_run.status = 'running' AND NOT EXISTS (
+    SELECT 1 FROM bitrix24_connection c WHERE c.id = sync_run.connection_id AND c.lease_owner = sync_run.runner_id AND c.lease_expires_at >= now())
+  THEN coalesce(sync_run.heartbeat_at, sync_run.started_at, sync_run.queued_at) END AS stalled_since`;
 
 const FULL_RUN_IN_FLIGHT = `(connection_id) WHERE status IN ('queued', 'running') AND trigger <> 'event'`;
 
@@ -88,6 +99,21 @@ export class SyncRunsRepository {
       [connectionId],
     );
     return run ?? null;
+  }
+
+  /**
+   * Extends the connection's lease and stamps the running run's heartbeat (its last sign of
+   * life, which a stalled run shows as "since"); false when the lease is someone else's now.
+   */
+  async renewLease(connectionId: string, runnerId: string, leaseSeconds: number): Promise<boolean> {
+    const rows: unknown[] = await queryRows(this.db, `WITH lease AS (
+         UPDATE bitrix24_connection SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 RETURNING id
+       ), beat AS (
+         UPDATE sync_run SET heartbeat_at = now() WHERE connection_id = $1 AND status = 'running' AND runner_id = $2 AND EXISTS (SELECT 1 FROM lease) RETURNING id
+       ) SELECT id FROM lease`,
+      [connectionId, runnerId, leaseSeconds],
+    );
+    return rows.length > 0;
   }
 
   /** How many users the portal had at its last complete full export (to size the first request). */
@@ -155,7 +181,7 @@ export class SyncRunsRepository {
   }
 
   async get(accountId: string, id: string, manager: EntityManager = this.db.manager): Promise<SyncRunRow | null> {
-    const [row]: SyncRunRow[] = await manager.query(`SELECT * FROM sync_run WHERE account_id = $1 AND id = $2`, [accountId, id]);
+    const [row]: SyncRunRow[] = await manager.query(`SELECT *, ${STALLED_SINCE} FROM sync_run WHERE account_id = $1 AND id = $2`, [accountId, id]);
     return row ?? null;
   }
 
@@ -174,7 +200,7 @@ export class SyncRunsRepository {
       where.push(`(queued_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
     }
     params.push(limit + 1);
-    return this.db.query(`SELECT * FROM sync_run WHERE ${where.join(' AND ')} ORDER BY queued_at DESC, id DESC LIMIT $${params.length}`, params);
+    return this.db.query(`SELECT *, ${STALLED_SINCE} FROM sync_run WHERE ${where.join(' AND ')} ORDER BY queued_at DESC, id DESC LIMIT $${params.length}`, params);
   }
 
   /** A page of a run's report, in the order it was written or by person name; `after` is the last row of the previous page. */

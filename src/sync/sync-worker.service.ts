@@ -45,7 +45,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly jobs = new Map<string, { promise: Promise<void>; control: JobControl }>();
   private stopping = false;
   private ticking: Promise<void> | null = null;
-  private again = false;
+  private again: 'due' | 'queued' | null = null;
   private lastHousekeeping = 0;
   private readonly maxJobs: number;
 
@@ -62,27 +62,31 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.maxJobs = isEmbedded(config) ? 1 : 4;
   }
 
+  /**
+   * The tick runs on every replica whatever SYNC_SCHEDULER_ENABLED says: it is what reclaims
+   * expired leases (a dead replica's run) and starts queued runs. The flag only decides
+   * whether schedule-due connections are claimed too (issue 12, finding 2).
+   */
   onApplicationBootstrap(): void {
-    if (!this.config.sync.schedulerEnabled) return;
-    this.scheduler.addInterval('sync-tick', setInterval(() => this.wake(true), this.config.sync.tickSeconds * 1000));
-    this.wake(true);
+    this.scheduler.addInterval('sync-tick', setInterval(() => this.wake(), this.config.sync.tickSeconds * 1000));
+    this.wake();
   }
 
   /** Asks for a tick now (queued work); never throws, never blocks the caller. */
   wake(includeDue = this.config.sync.schedulerEnabled): void {
     if (this.stopping) return;
     if (this.ticking) {
-      this.again = true;
+      // Remember the widest request: a queued-only wake must not swallow a due one.
+      this.again = this.again === 'due' || includeDue ? 'due' : 'queued';
       return;
     }
     this.ticking = this.tick(includeDue)
       .catch((error: unknown) => this.logger.error({ msg: 'sync tick failed', error: (error as Error).message }))
       .finally(() => {
         this.ticking = null;
-        if (this.again) {
-          this.again = false;
-          this.wake(includeDue);
-        }
+        const again = this.again;
+        this.again = null;
+        if (again) this.wake(again === 'due');
       });
   }
 
@@ -256,10 +260,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async renewLease(connectionId: string): Promise<boolean> {
-    const rows: unknown[] = await queryRows(this.db, `UPDATE bitrix24_connection SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 RETURNING id`,
-      [connectionId, this.runnerId, this.config.sync.leaseSeconds],
-    );
-    return rows.length > 0;
+    return this.runs.renewLease(connectionId, this.runnerId, this.config.sync.leaseSeconds);
   }
 
   /** Gives the lease up unless work was queued meanwhile (then keeps it and returns false). */

@@ -87,6 +87,23 @@ describe('admin rights (user.admin) at connect and at the start of every full ru
     expect(after.counters).toMatchObject({ deleted: 0, removed_from_responsible: 0 });
   });
 
+  it('a verified install by an administrator (the app page or ONAPPINSTALL) lifts insufficient_rights: the pair is the administrator’s now', async () => {
+    const [{ id }] = await env.t.dataSource.query(`SELECT id FROM bitrix24_connection WHERE account_id = $1 AND auth_type = 'oauth'`, [acme.id]);
+    env.sim.authorizingUserId = 7;
+    expect(await connectPortal(env.t, acme, env.sim)).toBe(id);
+    expect((await connection(id)).stateMessage).toMatch(/Bitrix24 user #7, who is not a portal administrator/);
+    // A regular user's install proves nothing and repairs nothing.
+    expect(await env.sim.postInstall(`${env.t.url}/bitrix24/install`, { userId: 7 })).toBe(403);
+    expect(await connection(id)).toMatchObject({ state: 'insufficient_rights' });
+    // An administrator reinstalls: verified (user.admin), so the connection works again and a full run is queued.
+    expect(await env.sim.postInstall(`${env.t.url}/bitrix24/install`, { userId: 1 })).toBe(200);
+    expect(await connection(id)).toMatchObject({ state: 'active', stateMessage: null, eventsBound: true, sync: { polling: true, lastError: null } });
+    const [{ bitrix24_user_id: userId }] = await env.t.dataSource.query(`SELECT bitrix24_user_id FROM bitrix24_connection WHERE id = $1`, [id]);
+    expect(userId).toBe(1);
+    const run = await synchronize(env.t, acme, id);
+    expect(run.status).toBe('succeeded');
+  });
+
   it('a webhook whose user lost administrator rights: the run stops and the connection says a new webhook is needed', async () => {
     env.sim.setAdmin(2);
     const created = await request(env.t.url)

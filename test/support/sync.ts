@@ -12,6 +12,7 @@ export interface RunView {
   error: { code: string; message: string } | null;
   guard: Record<string, unknown> | null;
   exportComplete: boolean | null;
+  stalledSince: string | null;
 }
 
 /** Runs the poller's tick once in this process and waits for the jobs it started. */

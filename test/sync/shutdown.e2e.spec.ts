@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import request from 'supertest';
 import { bearer, createAccount } from '../support/accounts';
 import { connectPortal, startPortalAndApp } from '../support/bitrix24';
@@ -38,12 +39,14 @@ describe('graceful shutdown', () => {
     await waitFor(async () => (await getRun(env.t, account, body.id)).status === 'running');
     await env.t.app.close();
     env.sim.faults.reset();
+    // Read the hand-back before a replica starts: a booting replica claims queued work at once.
+    const client = new Client({ connectionString: env.t.database.url });
+    await client.connect();
+    const { rows: [handedBack] } = await client.query(`SELECT r.status, c.lease_owner FROM sync_run r JOIN bitrix24_connection c ON c.id = r.connection_id WHERE r.id = $1`, [body.id]);
+    await client.end();
+    expect(handedBack).toMatchObject({ status: 'queued', lease_owner: null });
     const replica = await startTestApp({ database: env.t.database, env: { BITRIX24_OAUTH_SERVERS: env.sim.serverDomain } });
     try {
-      const [handedBack] = await replica.dataSource.query(`SELECT status FROM sync_run WHERE id = $1`, [body.id]);
-      expect(handedBack.status).toBe('queued');
-      const [connection] = await replica.dataSource.query(`SELECT lease_owner FROM bitrix24_connection WHERE id = $1`, [connectionId]);
-      expect(connection.lease_owner).toBeNull();
       await runPollerOnce(replica, false);
       const done = await waitForRun(replica, account, body.id);
       expect(done.status).toBe('succeeded');

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from '../../database/postgres-errors';
 import { DomainException, ErrorKind } from './domain.exception';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -66,6 +67,15 @@ export function toErrorEnvelope(exception: unknown): { status: number; body: Err
     const message = bodyParserError.type === 'entity.parse.failed' ? 'Malformed JSON body' : bodyParserError.message ?? 'Bad request';
     return { status, body: { error: { code: CODE_BY_STATUS[status] ?? 'bad_request', message } } };
   }
+  // PostgreSQL unreachable, restarting or out of connections: the request may succeed later,
+  // so it is a 503 the client can retry, not a 500 (issue 12, finding 5).
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: { error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly' } },
+      headers: { 'Retry-After': '5' },
+    };
+  }
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { error: { code: 'internal_error', message: 'Internal server error' } } };
 }
 
@@ -76,7 +86,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body, headers } = toErrorEnvelope(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? exception : String(exception));
+    if (body.error.code === 'database_unavailable') this.logger.warn({ msg: 'request refused: database unavailable', error: (exception as Error).message });
+    else if (status >= 500) this.logger.error(exception instanceof Error ? exception : String(exception));
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
     res.status(status).json(body);

@@ -34,6 +34,13 @@ export class SyncRunDto {
   @ApiProperty({ nullable: true, type: String, enum: ['confirmed', 'discarded', 'superseded'] }) guardResolution: string | null;
   @ApiProperty({ type: RunErrorDto, nullable: true }) error: RunErrorDto | null;
   @ApiProperty({ description: 'Per-user items were removed by the retention setting; counters remain' }) itemsPruned: boolean;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'A running run whose runner stopped renewing its lease (replica gone, database lost): its last sign of life. Null once another runner takes it over',
+  })
+  stalledSince: string | null;
 }
 
 export class SyncRunPageDto {

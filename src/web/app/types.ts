@@ -81,6 +81,8 @@ export interface SyncRun {
   guardResolution: string | null;
   error: { code: string; message: string; kind?: string } | null;
   itemsPruned: boolean;
+  /** Running, but its runner stopped renewing its lease at this moment (null otherwise). */
+  stalledSince?: string | null;
   dryRun?: boolean;
 }
 

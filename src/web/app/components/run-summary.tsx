@@ -3,7 +3,7 @@ import { isQuiet } from '../api';
 import type { MessageKey } from '../i18n/i18n';
 import type { ErrorLike } from '../logic/errors';
 import { BITRIX_TAG } from '../logic/format';
-import { count, FOLLOW_UP_OUTCOMES, isActive, itemFacts, outcomeKey, PRIMARY_OUTCOMES, processedTotal, reasonKey, retryLine, runStory, statusKey, statusTone, triggerKey } from '../logic/runs';
+import { count, FOLLOW_UP_OUTCOMES, isActive, itemFacts, outcomeKey, PRIMARY_OUTCOMES, processedTotal, reasonKey, retryLine, runStory, stalledLine, statusKey, statusTone, triggerKey } from '../logic/runs';
 import { useConsole } from '../store';
 import type { Connection, Page, PendingRemoval, RunItem, SyncRun } from '../types';
 import { useAction } from './use-async';
@@ -52,6 +52,7 @@ export function RunSummary(props: { run: SyncRun; connection: Connection | null;
   const processed = processedTotal(counters);
   const retry = run.status === 'failed' ? retryLine(props.connection, fmt) : undefined;
   const reasons = Object.entries(counters.skippedByReason ?? {}).filter(([, n]) => n);
+  const stalled = stalledLine(run, fmt);
   const counter = (key: string) => {
     const n = count(counters, key);
     return (
@@ -86,6 +87,11 @@ export function RunSummary(props: { run: SyncRun; connection: Connection | null;
         <p class={`run-story run-story-${story.tone}`} data-testid="run-story">
           {t(story.headline.key, story.headline.vars)}
         </p>
+      )}
+      {stalled && (
+        <Notice tone="warn" role="status" testid="run-stalled">
+          {t(stalled.key, stalled.vars)}
+        </Notice>
       )}
       {counters.exportUntrusted && <Notice tone="warn">{t('run.export_untrusted')}</Notice>}
       {!counters.exportUntrusted && run.exportComplete === false && !isActive(run) && run.status !== 'failed' && <Notice tone="warn">{t('run.export_incomplete')}</Notice>}

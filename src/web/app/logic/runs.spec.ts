@@ -1,7 +1,7 @@
 import { createTranslator } from '../i18n/i18n';
 import type { Connection, SyncRun } from '../types';
 import { createFormatters } from './format';
-import { itemFacts, pickLastRun, processedTotal, progressBar, retryLine, runStory } from './runs';
+import { itemFacts, pickLastRun, processedTotal, progressBar, retryLine, runStory, stalledLine } from './runs';
 
 const en = createTranslator('en');
 const fmt = createFormatters('en');
@@ -72,6 +72,18 @@ describe('run wording', () => {
     expect(en(line.key, line.vars)).toMatch(/^The service tries again at .+ \(in 8 minutes\); 3 runs have failed in a row\.$/);
     expect(retryLine({ ...c, sync: { ...c.sync, consecutiveFailures: 0 } }, fmt)).toBeUndefined();
     expect(retryLine({ ...c, state: 'reauth_required' }, fmt)).toBeUndefined();
+  });
+
+  it.each([
+    // [what, run, the warning shown beside the story (null: none)]
+    ['stalled', run({ status: 'running', finishedAt: null, stalledSince: '2026-11-30T09:55:00.000Z' }), /^Stalled since .+ \(5 minutes ago\): the service instance running it stopped answering\. Another instance takes it over when its lease expires\.$/],
+    ['running and alive', run({ status: 'running', finishedAt: null, stalledSince: null }), null],
+    ['an older server without the field', run({ status: 'running', finishedAt: null }), null],
+    ['finished runs never stall', run({ status: 'succeeded', stalledSince: '2026-11-30T09:55:00.000Z' }), null],
+  ])('a stalled run says since when: %s', (_what, r, text) => {
+    const line = stalledLine(r, fmt, Date.parse('2026-11-30T10:00:00.000Z'));
+    if (text === null) expect(line).toBeUndefined();
+    else expect(en(line!.key, line!.vars)).toMatch(text);
   });
 
   it('"Last run" is the latest full run: an active one first, else the one that finished last; event runs never replace it', () => {

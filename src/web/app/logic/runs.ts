@@ -87,6 +87,15 @@ export function retryLine(c: Pick<Connection, 'state' | 'sync'> | null | undefin
 }
 
 /**
+ * A running run whose runner stopped renewing its lease (the replica died or lost the
+ * database): it shows since when, until another replica takes it over.
+ */
+export function stalledLine(run: Pick<SyncRun, 'status' | 'stalledSince'>, fmt: Pick<Formatters, 'dateTime' | 'relative'>, now = Date.now()): Line | undefined {
+  if (run.status !== 'running' || !run.stalledSince) return undefined;
+  return { key: 'run.stalled', vars: { at: fmt.dateTime(run.stalledSince), ago: fmt.relative(run.stalledSince, now) } };
+}
+
+/**
  * The run "Last run" shows: a full run still going first, else the full run that finished
  * last (a run re-queued after a restart keeps its old queuedAt, so queue order alone is
  * not "latest"). Event runs (one new hire each) never replace it.
