@@ -370,15 +370,7 @@ export class Bitrix24Client {
     let starts: number[] = [];
     for (let next = PAGE_SIZE; next < total; next += PAGE_SIZE) starts.push(next);
     while (starts.length) {
-      const plan = planBatch({
-        now: Date.now(),
-        fixed: [],
-        wanted: [{ method: DEPARTMENT_GET, count: starts.length }],
-        budgets: this.timings.budgets([DEPARTMENT_GET]),
-        requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
-        operatingLimitSeconds: this.options.operatingLimitSeconds ?? CLOUD_OPERATING_LIMIT_SECONDS,
-        maxCommands: MAX_BATCH_COMMANDS,
-      });
+      const plan = this.planReads(DEPARTMENT_GET, starts.length);
       if (plan.kind === 'wait') {
         await this.sleepWithin(plan.until, plan.method, retries);
         continue;
@@ -398,15 +390,7 @@ export class Bitrix24Client {
     let offset = 0;
     const retries = this.retryState();
     while (offset < unique.length) {
-      const plan = planBatch({
-        now: Date.now(),
-        fixed: [],
-        wanted: [{ method: USER_GET, count: Math.ceil((unique.length - offset) / PAGE_SIZE) }],
-        budgets: this.timings.budgets([USER_GET]),
-        requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
-        operatingLimitSeconds: this.options.operatingLimitSeconds ?? CLOUD_OPERATING_LIMIT_SECONDS,
-        maxCommands: MAX_BATCH_COMMANDS,
-      });
+      const plan = this.planReads(USER_GET, Math.ceil((unique.length - offset) / PAGE_SIZE));
       if (plan.kind === 'wait') {
         await this.sleepWithin(plan.until, plan.method, retries);
         continue;
@@ -421,6 +405,19 @@ export class Bitrix24Client {
       offset += Object.keys(commands).length * PAGE_SIZE;
     }
     return found;
+  }
+
+  /** How many pages of one method the next batch of independent reads may carry (planBatch). */
+  private planReads(method: string, count: number): ReturnType<typeof planBatch> {
+    return planBatch({
+      now: Date.now(),
+      fixed: [],
+      wanted: [{ method, count }],
+      budgets: this.timings.budgets([method]),
+      requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
+      operatingLimitSeconds: this.options.operatingLimitSeconds ?? CLOUD_OPERATING_LIMIT_SECONDS,
+      maxCommands: MAX_BATCH_COMMANDS,
+    });
   }
 
   /**

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageCursor, PageLimit, toQueryBoolean } from '../../common/pagination';
 import { IsOneLine } from '../../common/validation';
-
-const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
 
 export class DepartmentDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -46,25 +45,17 @@ export class ListDepartmentsQuery {
   @IsOneLine()
   q?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @PageLimit(1000, 200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @PageCursor()
   cursor?: string;
 }
 
 export class DepartmentEmployeesQuery {
   @ApiPropertyOptional({ default: false, description: 'Members of every department beneath too (the call group of a whole branch)' })
   @IsOptional()
-  @Transform(toBool)
+  @Transform(toQueryBoolean)
   @IsBoolean()
   includeSubdepartments?: boolean;
 
@@ -73,17 +64,9 @@ export class DepartmentEmployeesQuery {
   @IsIn(['active', 'dismissed', 'deleted', 'out_of_scope'])
   state?: 'active' | 'dismissed' | 'deleted' | 'out_of_scope';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @PageCursor()
   cursor?: string;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
+import { PageCursor, PageLimit, toQueryBoolean } from '../../common/pagination';
 import { IsOneLine, toList } from '../../common/validation';
 import { EMPLOYEE_SORTS, type EmployeeSort } from '../employees.repository';
 import {
@@ -8,22 +9,16 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Length,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 
 const PHONE_INPUT = /^\+?[0-9()\-.\s]{3,40}$/;
 
-/** Query-string booleans: only the words true/false (and 1/0) are accepted. */
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
 export class PhoneDto {
   @ApiProperty({ example: '74951234567', description: 'Digits only' }) number: string;
@@ -100,13 +95,13 @@ export class EmployeeFilterDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(toBool)
+  @Transform(toQueryBoolean)
   @IsBoolean()
   active?: boolean;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(toBool)
+  @Transform(toQueryBoolean)
   @IsBoolean()
   responsible?: boolean;
 
@@ -124,7 +119,7 @@ export class EmployeeFilterDto {
 
   @ApiPropertyOptional({ description: 'With departmentId: members of its subdepartments too', default: false })
   @IsOptional()
-  @Transform(toBool)
+  @Transform(toQueryBoolean)
   @IsBoolean()
   includeSubdepartments?: boolean;
 
@@ -142,18 +137,10 @@ export class EmployeeSortDto extends EmployeeFilterDto {
 }
 
 export class ListEmployeesQuery extends EmployeeSortDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page (of the same sort)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @PageCursor('nextCursor from the previous page (of the same sort)')
   cursor?: string;
 }
 
