@@ -25,6 +25,10 @@ export class Bitrix24ConnectionEntity {
   @Column('text', { name: 'refresh_token_enc', nullable: true, select: false }) refreshTokenEnc: string | null;
   @Column('timestamptz', { name: 'access_expires_at', nullable: true }) accessExpiresAt: Date | null;
   @Column('timestamptz', { name: 'refreshed_at', nullable: true }) refreshedAt: Date | null;
+  /** A token refresh was sent at this moment and its answer is not stored yet (Bitrix24TokenService). */
+  @Column('timestamptz', { name: 'refresh_started_at', nullable: true }) refreshStartedAt: Date | null;
+  /** A token refresh ended without an answer at this moment: Bitrix24 may have rotated the pair. */
+  @Column('timestamptz', { name: 'refresh_unanswered_at', nullable: true }) refreshUnansweredAt: Date | null;
   @Column('text', { name: 'webhook_url_enc', nullable: true, select: false }) webhookUrlEnc: string | null;
   @Column('integer', { name: 'bitrix24_user_id', nullable: true }) bitrix24UserId: number | null;
   @Column('text') state: ConnectionState;

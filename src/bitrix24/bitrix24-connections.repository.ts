@@ -78,7 +78,7 @@ export class Bitrix24ConnectionsRepository {
          client_endpoint = EXCLUDED.client_endpoint, server_endpoint = EXCLUDED.server_endpoint,
          scope = EXCLUDED.scope, app_status = EXCLUDED.app_status,
          access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
-         access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), bitrix24_user_id = EXCLUDED.bitrix24_user_id,
+         access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), refresh_started_at = NULL, refresh_unanswered_at = NULL, bitrix24_user_id = EXCLUDED.bitrix24_user_id,
          webhook_url_enc = NULL,
          -- An install callback is only as trustworthy as its sender; if the portal the
          -- owner just authorized is not the one that install named, forget its token.
@@ -114,7 +114,7 @@ export class Bitrix24ConnectionsRepository {
          -- An app page of a portal that sends no APPLICATION_TOKEN keeps the stored one.
          application_token_enc = coalesce(EXCLUDED.application_token_enc, bitrix24_connection.application_token_enc),
          access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
-         access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), installed_at = now(),
+         access_expires_at = EXCLUDED.access_expires_at, refreshed_at = now(), refresh_started_at = NULL, refresh_unanswered_at = NULL, installed_at = now(),
          -- The pair now belongs to the verified installer, who is a portal administrator.
          bitrix24_user_id = EXCLUDED.bitrix24_user_id,
          state = CASE WHEN ${REPAIRED} THEN 'active' ELSE bitrix24_connection.state END,
@@ -175,7 +175,7 @@ export class Bitrix24ConnectionsRepository {
   async markUninstalled(memberId: string): Promise<string[]> {
     const rows: Array<{ id: string }> = await queryRows(this.db, `UPDATE bitrix24_connection
           SET state = 'uninstalled', state_reason = 'app_uninstalled', state_changed_at = now(),
-              access_token_enc = NULL, refresh_token_enc = NULL, application_token_enc = NULL, access_expires_at = NULL,
+              access_token_enc = NULL, refresh_token_enc = NULL, application_token_enc = NULL, access_expires_at = NULL, refresh_started_at = NULL, refresh_unanswered_at = NULL,
               events_bound_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         WHERE member_id = $1 AND auth_type = 'oauth'
         RETURNING id`,
@@ -188,7 +188,7 @@ export class Bitrix24ConnectionsRepository {
   async disconnect(accountId: string, id: string): Promise<boolean> {
     const rows: unknown[] = await queryRows(this.db, `UPDATE bitrix24_connection
           SET state = 'disconnected', state_reason = 'disconnected_by_owner', state_changed_at = now(),
-              access_token_enc = NULL, refresh_token_enc = NULL, webhook_url_enc = NULL, access_expires_at = NULL,
+              access_token_enc = NULL, refresh_token_enc = NULL, webhook_url_enc = NULL, access_expires_at = NULL, refresh_started_at = NULL, refresh_unanswered_at = NULL,
               events_bound_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         WHERE account_id = $1 AND id = $2
         RETURNING id`,

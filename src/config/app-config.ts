@@ -33,6 +33,8 @@ export interface AppConfig {
     /** What app.info must answer as CODE: BITRIX24_APP_CODE, else the client id. */
     appCode?: string;
     requestTimeoutMs: number;
+    /** BITRIX24_REFRESH_TIMEOUT_MS: the token refresh's own, longer deadline. */
+    refreshTimeoutMs: number;
     retryBaseMs: number;
     /** Estimated processing seconds one request may carry (limits.md: a request must end within 60 s). */
     requestBudgetSeconds: number;
@@ -89,6 +91,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       allowedPrivateNetworks: parseAllowedNetworks(env.BITRIX24_ALLOWED_PRIVATE_NETWORKS) as Cidr[],
       appCode: env.BITRIX24_APP_CODE ?? env.BITRIX24_CLIENT_ID,
       requestTimeoutMs: env.BITRIX24_REQUEST_TIMEOUT_MS,
+      refreshTimeoutMs: env.BITRIX24_REFRESH_TIMEOUT_MS,
       retryBaseMs: env.BITRIX24_RETRY_BASE_MS,
       requestBudgetSeconds: env.BITRIX24_REQUEST_BUDGET_SECONDS,
       offlinePollMinutes: env.BITRIX24_OFFLINE_EVENTS_POLL_MINUTES,

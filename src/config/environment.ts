@@ -150,6 +150,17 @@ export class EnvironmentVariables {
   @Max(300000)
   BITRIX24_REQUEST_TIMEOUT_MS = 30000;
 
+  /**
+   * How long a token refresh may take. Longer than the ordinary request timeout on purpose:
+   * Bitrix24 rotates the refresh token when it answers, so a refresh cut short may have spent
+   * the only token we had (issue 12, finding 1).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  BITRIX24_REFRESH_TIMEOUT_MS = 120000;
+
   @Transform(toInteger)
   @IsInt()
   @Min(1)

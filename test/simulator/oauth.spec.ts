@@ -100,11 +100,33 @@ describe('PortalSimulator OAuth (settings/oauth/index.md, auto-renewal.md, error
     const reuse = await refresh(tokens.refresh_token);
     expect(reuse.status).toBe(400);
     expect(reuse.body.error).toBe('invalid_grant');
-    expect(sim.stats.refreshes).toEqual({ ok: 1, failed: 1 });
+    expect(sim.stats.refreshes).toEqual({ ok: 1, failed: 1, lost: 0 });
 
     expect((await callApp(sim, tokens.access_token, 'server.time')).status).toBe(200);
     expect((await callApp(sim, renewed.access_token, 'server.time')).status).toBe(200);
     expect((await refresh(renewed.refresh_token)).status).toBe(200);
+  });
+
+  it('slowTokenAnswer: the pair is rotated at once and answered late; a client that hung up has lost it', async () => {
+    const { tokens } = await codeFlow(sim);
+    const url = `http://${sim.serverDomain}/oauth/token/?grant_type=refresh_token&client_id=${sim.clientId}&client_secret=${sim.clientSecret}`;
+    sim.faults.slowTokenAnswer(400);
+    await expect(fetch(`${url}&refresh_token=${tokens.refresh_token}`, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sim.stats.refreshes).toEqual({ ok: 1, failed: 0, lost: 1 });
+    // Rotated: the presented token is spent although its answer never arrived.
+    const spent = await fetch(`${url}&refresh_token=${tokens.refresh_token}`);
+    expect(spent.status).toBe(400);
+    expect(((await spent.json()) as { error: string }).error).toBe('invalid_grant');
+    // A client that waits gets the late answer (and a usable pair).
+    const other = sim.issueTokens();
+    const late = await fetch(`${url}&refresh_token=${other.refresh_token}`);
+    expect(late.status).toBe(200);
+    const renewed = (await late.json()) as TokenResponse;
+    expect((await callApp(sim, renewed.access_token, 'server.time')).status).toBe(200);
+    expect(sim.stats.refreshes).toEqual({ ok: 2, failed: 1, lost: 1 });
+    sim.faults.reset();
+    expect(sim.faults.tokenAnswerDelayMs).toBe(0);
   });
 
   it('the refresh answer carries what settings/oauth/auto-renewal.md lists, for the token\'s own user and portal', async () => {

@@ -143,7 +143,8 @@ export interface SimulatorStats {
   tokenExchanges: number;
   /** Failed authorization_code exchanges. */
   tokenExchangesFailed: number;
-  refreshes: { ok: number; failed: number };
+  /** ok: rotations done; lost: rotated, but the client had hung up before the (slowTokenAnswer) answer. */
+  refreshes: { ok: number; failed: number; lost: number };
   /** How many requests carried client_secret (to the OAuth server). */
   secretsReceived: number;
   /** Requests to the portal itself (REST, /oauth/authorize/) that carried the client_secret: should stay 0. */
@@ -512,6 +513,7 @@ export class SimulatorFaults {
   /** @internal */ canned: { left: number; status: number; error: string; description: string; method: string | null } | null = null;
   /** @internal */ confirmationMethods = new Set<string>();
   /** @internal */ redirectOrigin: string | null = null;
+  /** @internal */ tokenAnswerDelayMs = 0;
 
   constructor(private readonly onOperatingLimit: (method: string, resetInSeconds: number) => void, private readonly onReset: () => void) {}
 
@@ -593,6 +595,18 @@ export class SimulatorFaults {
     this.redirectOrigin = origin;
   }
 
+  /**
+   * The authorization server is slow to answer refreshes: it rotates at once — the presented
+   * refresh token is spent and the new pair issued (settings/oauth/auto-renewal.md: the answer
+   * carries "the new value of the renewal token. Retain it instead of the previous one") — and
+   * only then waits `ms` before writing the answer. A client that gives up earlier has lost the
+   * pair it was given. The docs say nothing about an answer that never arrives; this plays the
+   * worst case (README, "Where the docs are silent"). 0 turns it off.
+   */
+  slowTokenAnswer(ms: number): void {
+    this.tokenAnswerDelayMs = Math.max(0, ms);
+  }
+
   /** Clears every switch above and paymentRequired/portalGone (movePortal cannot be undone). */
   reset(): void {
     this.connectionErrorLeft = 0;
@@ -602,6 +616,7 @@ export class SimulatorFaults {
     this.storm503Left = 0;
     this.error500Left = 0;
     this.slowMs = 0;
+    this.tokenAnswerDelayMs = 0;
     this.failAfter.clear();
     this.pendingOperating.clear();
     this.paymentRequired = false;
@@ -1291,7 +1306,7 @@ export class PortalSimulator {
       redirects: 0,
       tokenExchanges: 0,
       tokenExchangesFailed: 0,
-      refreshes: { ok: 0, failed: 0 },
+      refreshes: { ok: 0, failed: 0, lost: 0 },
       secretsReceived: 0,
       secretLeaksToPortal: 0,
       eventsPosted: 0,
@@ -1640,7 +1655,17 @@ export class PortalSimulator {
     // expires (the docs say nothing about revoking it).
     refresh.used = true;
     this.statsData.refreshes.ok++;
-    return this.sendJson(res, 200, this.tokenResponse(refresh.userId, refresh.scopes));
+    const answer = this.tokenResponse(refresh.userId, refresh.scopes);
+    if (this.faults.tokenAnswerDelayMs > 0) {
+      // slowTokenAnswer(): rotated already; the answer comes late, if the client still waits.
+      await this.delay(this.faults.tokenAnswerDelayMs);
+      if (!res.socket || res.socket.destroyed || this.stopped) {
+        this.statsData.refreshes.lost++;
+        res.destroy();
+        return;
+      }
+    }
+    return this.sendJson(res, 200, answer);
   }
 
   // ---- REST -----------------------------------------------------------------------------

@@ -53,11 +53,15 @@ export class Bitrix24OAuthServerClient {
     return this.request(serverDomain, { grant_type: 'authorization_code', code });
   }
 
+  /**
+   * A refresh has its own, longer deadline (BITRIX24_REFRESH_TIMEOUT_MS): the server rotates
+   * the refresh token when it answers, so giving up early may throw away the only valid pair.
+   */
   refresh(serverDomain: string, refreshToken: string): Promise<Bitrix24TokenResponse> {
-    return this.request(serverDomain, { grant_type: 'refresh_token', refresh_token: refreshToken });
+    return this.request(serverDomain, { grant_type: 'refresh_token', refresh_token: refreshToken }, this.config.bitrix24.refreshTimeoutMs);
   }
 
-  private async request(serverDomain: string, grant: Record<string, string>): Promise<Bitrix24TokenResponse> {
+  private async request(serverDomain: string, grant: Record<string, string>, timeoutMs = this.config.bitrix24.requestTimeoutMs): Promise<Bitrix24TokenResponse> {
     const { clientId, clientSecret } = this.config.bitrix24;
     if (!clientId || !clientSecret) {
       throw new DomainException('unavailable', 'oauth_not_configured', 'BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET are not configured');
@@ -66,7 +70,7 @@ export class Bitrix24OAuthServerClient {
     for (const [key, value] of Object.entries({ ...grant, client_id: clientId, client_secret: clientSecret })) url.searchParams.set(key, value);
     let response: OutboundResponse;
     try {
-      response = await this.http.fetch(url, { method: 'GET', redirect: 'error', signal: AbortSignal.timeout(this.config.bitrix24.requestTimeoutMs) });
+      response = await this.http.fetch(url, { method: 'GET', redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       if (addressRefusal(error)) throw new Bitrix24Error('invalid_request', 'ADDRESS_REFUSED', `The authorization server was not contacted: ${addressRefusal(error)!.message}`);
       throw new Bitrix24Error('transient', 'OAUTH_SERVER_UNREACHABLE', `The authorization server did not answer: ${(error as Error).name}`);
