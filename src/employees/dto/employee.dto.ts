@@ -79,7 +79,7 @@ export class EmployeeFilterDto {
 
   @ApiPropertyOptional({
     description: 'One or more of active, dismissed, deleted, out_of_scope, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
-    example: 'unlinked,active',
+    example: ['unlinked', 'active'],
   })
   @IsOptional()
   @Transform(toList)
