@@ -16,7 +16,7 @@ export class AddRunCheckpoints1795308000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE sync_run ADD COLUMN checkpoint jsonb, ADD COLUMN attempt_log jsonb NOT NULL DEFAULT '[]'`);
-    await q.query(`ALTER TABLE sync_pending_removal ADD COLUMN from_state text NOT NULL DEFAULT 'active' CHECK (from_state IN ('active', 'dismissed', 'deleted', 'new'))`);
+    await q.query(`ALTER TABLE sync_pending_removal ADD COLUMN from_state text NOT NULL DEFAULT 'active'`);
   }
 
   async down(q: QueryRunner): Promise<void> {

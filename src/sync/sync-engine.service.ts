@@ -14,6 +14,7 @@ import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules'
 import { countItems, RunCheckpoint, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { IdRange, Removal, SyncStore } from './sync-store';
+import { DepartmentSync } from './department-sync.service';
 import { untaggedNameSql } from '../employees/employee-sql';
 
 export class RunAborted extends Error {
@@ -65,20 +66,29 @@ export class SyncEngine {
     private readonly clients: Bitrix24ClientFactory,
     private readonly store: SyncStore,
     private readonly runs: SyncRunsRepository,
+    private readonly departments: DepartmentSync,
   ) {}
 
   async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
     const ctx = new RunContext(run, connection, control);
     // A run resumed after its export (or its event chunk) was committed only has its end left.
-    if (ctx.checkpoint.stage !== 'export') return this.finish(ctx);
+    if (ctx.checkpoint.stage !== 'export') return this.withPeople(ctx, await this.finish(ctx));
     // The run may wait out rate limits, operating-time blocks and 503 storms until its deadline.
     const client = await this.clients.forConnection(connection.id, { deadlineAt: Date.now() + this.config.sync.runDeadlineSeconds * 1000 });
+    if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.settings.inDepartmentScope = (await this.departments.runScope(connection)).check;
     if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
     return this.executeFull(ctx, client);
   }
 
   private async executeFull(ctx: RunContext, client: Bitrix24Client): Promise<RunResult> {
     const departments: Bitrix24Department[] = [];
+    // A department selection must be known before the first user is planned: the tree is
+    // read first (a few requests) and the export then skips department pages.
+    const treeFirst = this.departments.needsTreeFirst(ctx.connection);
+    if (treeFirst) {
+      await this.departments.syncTree(ctx.accountId, ctx.connection, await client.departments(), (manager, items) => this.recordItems(ctx, items, manager));
+      ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection)).check;
+    }
     // A resumed attempt reads only the users after the checkpoint (keyset `>ID`,
     // api-reference/common/performance/huge-data.md); departments are read whole again
     // (department.get has no `>ID` filter).
@@ -91,7 +101,7 @@ export class SyncEngine {
     // administrator sees only part of the portal (admin-rights.ts), so the run stops there.
     try {
       const expectedUsers = resumedFrom === null ? await this.runs.lastFullRunTotal(ctx.connectionId) : null;
-      for await (const page of client.fullExport({ expectedUsers, afterUserId: resumedFrom, requireAdmin: true })) {
+      for await (const page of client.fullExport({ expectedUsers, afterUserId: resumedFrom, requireAdmin: true, departments: !treeFirst })) {
         ctx.control.throwIfAborted();
         // On a resume the portal counts only the users after the checkpoint.
         ctx.total = processedBefore + page.totalUsers;
@@ -107,7 +117,7 @@ export class SyncEngine {
       }
       throw error;
     }
-    await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
+    if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const trusted = isExportTrustworthy({ complete: true, readByAdministrator: true, returnedCount: ctx.processed, linkedCount: links.total });
@@ -129,7 +139,29 @@ export class SyncEngine {
       this.logger.warn({ msg: 'export came back empty while links exist; nobody is marked deleted', connectionId: ctx.connectionId });
     }
     await this.processChunk(ctx, found, null, { stage: 'verified', exportComplete: trusted, removals: deletions, items: [] });
-    return this.finish(ctx);
+    return this.withPeople(ctx, await this.finish(ctx));
+  }
+
+  /** Memberships, heads and managers follow the people this run imported (and removed). */
+  private async withPeople(ctx: RunContext, result: RunResult): Promise<RunResult> {
+    await this.recordItems(ctx, await this.departments.syncPeople(ctx.accountId, ctx.connection));
+    return { ...result, counters: ctx.counters };
+  }
+
+  /**
+   * Items of the department phase with the run's counters, compare-and-set like a chunk
+   * (in the caller's transaction when it gives one, so they commit with what they report).
+   */
+  private async recordItems(ctx: RunContext, items: RunItem[], manager?: EntityManager): Promise<void> {
+    if (!items.length) return;
+    const counters = countItems(structuredClone(ctx.counters), items);
+    const write = async (m: EntityManager) => {
+      await this.commitCheckpoint(m, ctx, { processed: ctx.processed, total: ctx.total, counters, checkpoint: ctx.checkpoint });
+      await this.store.insertItems(m, ctx.runId, items);
+    };
+    if (manager) await write(manager);
+    else await this.db.transaction(write);
+    ctx.commit(ctx.processed, counters, ctx.checkpoint);
   }
 
   private async executeEvent(ctx: RunContext, client: Bitrix24Client, userIds: number[]): Promise<RunResult> {
@@ -140,7 +172,7 @@ export class SyncEngine {
       .filter((id) => !returned.has(id))
       .map((id) => ({ bitrix24UserId: id, employeeId: null, outcome: 'skipped', reason: 'out_of_scope', name: `Bitrix24 user #${id}`, details: { notReturnedByBitrix24: true } }));
     await this.processChunk(ctx, users, null, { stage: 'verified', exportComplete: false, removals: [], items: missing });
-    return this.finish(ctx);
+    return this.withPeople(ctx, await this.finish(ctx));
   }
 
   /**
@@ -151,7 +183,7 @@ export class SyncEngine {
   private async processChunk(ctx: RunContext, users: Bitrix24User[], range: IdRange | null, end?: ChunkEnd): Promise<void> {
     const state = users.length ? await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users, range) : null;
     const plan = state ? planChunk(users, state, ctx.settings, randomUUID) : null;
-    const removals: Removal[] = [...(plan?.pendingDismissals.map((d) => ({ ...d, kind: 'dismissed' as const })) ?? []), ...(end?.removals ?? [])];
+    const removals: Removal[] = [...(plan?.pendingDismissals ?? []), ...(end?.removals ?? [])];
     const counters = countItems(structuredClone(ctx.counters), [...(plan?.items ?? []), ...(end?.items ?? [])]);
     const processed = ctx.processed + users.length;
     const unseenInRange = state?.unseenInRange ?? [];
@@ -201,6 +233,7 @@ export class SyncEngine {
       linkedActive: links.active,
       dismissals: removals.filter((r) => r.kind === 'dismissed').length,
       deletions: removals.filter((r) => r.kind === 'deleted').length,
+      outOfScope: removals.filter((r) => r.kind === 'out_of_scope').length,
       held: verdict.hold,
     };
     if (verdict.hold) {
@@ -261,7 +294,7 @@ class RunContext {
   readonly attempt: number;
   readonly accountId: string;
   readonly connectionId: string;
-  readonly settings: ChunkSettings;
+  settings: ChunkSettings;
   counters: RunCounters;
   checkpoint: RunCheckpoint;
   processed: number;
