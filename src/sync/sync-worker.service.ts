@@ -128,7 +128,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.stopping) return;
     await this.housekeeping();
     // Offline event queues that are due (Bitrix24OfflineEventsCollector: cadence, first tick after a restart).
-    if (includeDue) this.offline.startDue();
+    // One pass at a time: ticks now also follow every finished job.
+    if (includeDue && !this.offline.busy) this.offline.startDue();
     const capacity = this.maxJobs - this.jobs.size;
     if (capacity <= 0) return;
     const claimed = await this.leases.claim(this.runnerId, includeDue, capacity, [...this.jobs.keys()], this.config.sync.leaseSeconds);
