@@ -136,12 +136,7 @@ async function main(): Promise<number> {
 
   const targets = checkTargets(results);
   const report = {
-    issue: 7,
-    generatedAt: new Date().toISOString(),
-    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-    totalSeconds: Math.round((Date.now() - started) / 1000),
-    git,
-    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    ...reportHeader(7, started, git, machine),
     settings: {
       sizes,
       scenarios,
@@ -169,6 +164,18 @@ async function main(): Promise<number> {
   if (notes.length) process.stdout.write(`Notes:\n${[...new Set(notes)].map((n) => `  - ${n}`).join('\n')}\n\n`);
   process.stdout.write(`${report.targetsMet} targets met, ${report.targetsMissed} missed. Written to ${out}\n`);
   return 0;
+}
+
+/** What every report file starts with: the issue, the command, how long, the commit and the machine. */
+function reportHeader<M extends object>(issue: number, started: number, git: ReturnType<typeof gitRevision>, machine: M) {
+  return {
+    issue,
+    generatedAt: new Date().toISOString(),
+    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    git,
+    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+  };
 }
 
 /** `--fleet`: many portals per replica (bench/fleet.ts); its own database and report file. */
@@ -206,12 +213,7 @@ async function fleetMain(values: { portals: string; replicas: string; accounts: 
   });
   const git = gitRevision();
   const full = {
-    issue: 12,
-    generatedAt: new Date().toISOString(),
-    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-    totalSeconds: Math.round((Date.now() - started) / 1000),
-    git,
-    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    ...reportHeader(12, started, git, machine),
     ...report,
     settings: { ...report.settings, databaseUrl: shownUrl(databaseUrl) },
   };
