@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AccountsService } from './accounts.service';
 import { MeDto, MeFeaturesDto } from './dto/api-key.dto';
@@ -27,7 +28,7 @@ export class MeController {
   @RequirePermission('account:read')
   @ApiOperation({ summary: 'Who this API key is: account, key, role, permissions, and the features the service offers' })
   @ApiOkResponse({ type: MeDto })
-  @ApiResponse({ status: 401, description: 'The key is unknown or revoked' })
+  @ApiErrors(401, 403, 429)
   async me(@CurrentPrincipal() me: Principal): Promise<MeDto> {
     return { ...(await this.accounts.describe(me)), features: featuresOf(this.config) };
   }

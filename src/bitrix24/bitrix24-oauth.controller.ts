@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { PublicRateLimits } from '../access/public-rate-limits.service';
@@ -7,6 +7,7 @@ import { CurrentPrincipal, Principal } from '../access/principal';
 import { Public } from '../access/public.decorator';
 import { RequirePermission } from '../access/require-permission.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { DomainException } from '../common/errors/domain.exception';
 import { toErrorEnvelope } from '../common/errors/api-exception.filter';
 import { Bitrix24OAuthService, OAuthCallbackQuery } from './bitrix24-oauth.service';
@@ -27,8 +28,15 @@ export class Bitrix24OAuthController {
   @RequirePermission('connections:manage')
   @ApiOperation({ summary: 'Start connecting a portal: returns the Bitrix24 authorization URL to open in the browser' })
   @ApiOkResponse({ type: StartOAuthResponseDto })
-  @ApiResponse({ status: 400, description: 'invalid_portal, insecure_url, private_address (the host is on a refused network)' })
-  @ApiResponse({ status: 422, description: 'host_not_found (the host does not resolve), portal_unreachable (nothing answers there)' })
+  @ApiErrors(
+    { status: 400, description: 'invalid_portal, insecure_url, private_address (the host is on a refused network)' },
+    401,
+    403,
+    { status: 409, description: 'portal_connected_elsewhere: another account holds this portal' },
+    { status: 422, description: 'host_not_found (the host does not resolve), portal_unreachable (nothing answers there)' },
+    429,
+    { status: 503, description: 'oauth_not_configured: no Bitrix24 application is configured on this service' },
+  )
   start(@CurrentPrincipal() me: Principal, @Body() body: StartOAuthDto): Promise<StartOAuthResponseDto> {
     return this.oauth.start(me.accountId, me.keyId, body.portal);
   }

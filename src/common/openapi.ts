@@ -1,8 +1,9 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ErrorEnvelopeDto } from './errors/error-envelope.dto';
 
-/** OpenAPI at /docs (UI) and /docs-json (document). */
-export function setupOpenApi(app: INestApplication): void {
+/** The document the service serves (also dumped by scripts/openapi-dump.ts for `npm run lint:openapi`). */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -12,9 +13,24 @@ export function setupOpenApi(app: INestApplication): void {
           'Errors share one envelope: `{ "error": { "code", "message", "details?" } }`.',
       )
       .setVersion('1')
+      .addServer('/', 'This service')
       // addBearerAuth() would add bearerFormat: JWT; our keys are opaque strings (b24s_…).
       .addSecurity('bearer', { type: 'http', scheme: 'bearer', description: 'An API key (b24s_…), opaque: not a JWT' })
       .build(),
+    { extraModels: [ErrorEnvelopeDto] },
   );
+  // Routes without @ApiBearerAuth are the @Public() ones (health probes): say so, rather than leave security undefined.
+  for (const operations of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = operations[method];
+      if (operation && !operation.security) operation.security = [];
+    }
+  }
+  return document;
+}
+
+/** OpenAPI at /docs (UI) and /docs-json (document). */
+export function setupOpenApi(app: INestApplication): void {
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 }

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../access/principal';
 import { RequirePermission } from '../access/require-permission.decorator';
 import { DomainException } from '../common/errors/domain.exception';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-param';
 import { CreateEmployeeDto, EmployeeDto, EmployeePageDto, EmployeeSortDto, ListEmployeesQuery, UpdateEmployeeDto } from './dto/employee.dto';
 import { employeeCsvHeader, employeeCsvLine } from './employee-csv';
@@ -12,6 +13,7 @@ import { EmployeesService } from './employees.service';
 
 @ApiTags('employees')
 @ApiBearerAuth()
+@ApiErrors(401, 403, 429)
 @Controller('api/v1/employees')
 export class EmployeesController {
   constructor(private readonly employees: EmployeesService) {}
@@ -19,7 +21,7 @@ export class EmployeesController {
   @Get()
   @RequirePermission('employees:read')
   @ApiOperation({ summary: 'List employees with filters and a total; cursor pagination in the chosen sort (last name by default)' })
-  @ApiResponse({ status: 400, description: 'A filter, the sort or the cursor is invalid' })
+  @ApiErrors({ status: 400, description: 'A filter, the sort or the cursor is invalid' })
   @ApiOkResponse({ type: EmployeePageDto })
   list(@CurrentPrincipal() me: Principal, @Query() query: ListEmployeesQuery): Promise<EmployeePageDto> {
     return this.employees.list(me.accountId, query);
@@ -31,7 +33,7 @@ export class EmployeesController {
   @ApiOperation({ summary: 'The employees the filters match, as CSV (streamed; cells that a spreadsheet would run as formulas are neutralized)' })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv; charset=utf-8, with a byte-order mark', schema: { type: 'string' } })
-  @ApiResponse({ status: 400, description: 'A filter is invalid' })
+  @ApiErrors({ status: 400, description: 'A filter is invalid' })
   async exportCsv(@CurrentPrincipal() me: Principal, @Query() query: EmployeeSortDto, @Res() res: Response): Promise<void> {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="employees-${new Date().toISOString().slice(0, 10)}.csv"`);
@@ -55,6 +57,7 @@ export class EmployeesController {
   @RequirePermission('employees:read')
   @ApiOperation({ summary: 'One employee with phones, extension, departments, Bitrix24 links and responsible flag' })
   @ApiOkResponse({ type: EmployeeDto })
+  @ApiErrors(400, 404)
   get(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<EmployeeDto> {
     return this.employees.get(me.accountId, id);
   }
@@ -63,6 +66,7 @@ export class EmployeesController {
   @RequirePermission('employees:write')
   @ApiOperation({ summary: 'Create a manual employee' })
   @ApiResponse({ status: 201, type: EmployeeDto })
+  @ApiErrors(400)
   create(@CurrentPrincipal() me: Principal, @Body() body: CreateEmployeeDto): Promise<EmployeeDto> {
     return this.employees.create(me.accountId, body);
   }
@@ -71,6 +75,7 @@ export class EmployeesController {
   @RequirePermission('employees:write')
   @ApiOperation({ summary: 'Edit an employee (fields synced from Bitrix24 are overwritten by the next import)' })
   @ApiOkResponse({ type: EmployeeDto })
+  @ApiErrors(400, 404)
   update(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Body() body: UpdateEmployeeDto): Promise<EmployeeDto> {
     return this.employees.update(me.accountId, id, body);
   }
@@ -80,6 +85,7 @@ export class EmployeesController {
   @RequirePermission('employees:deactivate')
   @ApiOperation({ summary: 'Deactivate (soft); also removes the employee from the responsible list' })
   @ApiOkResponse({ type: EmployeeDto })
+  @ApiErrors(400, 404)
   deactivate(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<EmployeeDto> {
     return this.employees.setActive(me.accountId, id, false);
   }
@@ -89,13 +95,15 @@ export class EmployeesController {
   @RequirePermission('employees:write')
   @ApiOperation({ summary: 'Activate a deactivated employee' })
   @ApiOkResponse({ type: EmployeeDto })
+  @ApiErrors(400, 404)
   activate(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<EmployeeDto> {
     return this.employees.setActive(me.accountId, id, true);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Not allowed: employees are never deleted (deactivate instead)' })
-  @ApiResponse({ status: 405, description: 'Employees are never deleted' })
+  @ApiParam({ name: 'id', type: String, format: 'uuid', description: 'The employee (who stays, whatever the id)' })
+  @ApiErrors({ status: 405, description: 'employees_are_never_deleted: employees are never deleted' })
   delete(): never {
     throw new DomainException('not_allowed', 'employees_are_never_deleted', 'Employees are never deleted; use POST /api/v1/employees/{id}/deactivate');
   }

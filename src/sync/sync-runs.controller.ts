@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../access/principal';
 import { RequirePermission } from '../access/require-permission.decorator';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-param';
 import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, SyncRunDto, SyncRunPageDto } from './dto/sync-run.dto';
 import { SyncQueueService } from './sync-queue.service';
@@ -9,6 +10,7 @@ import { SyncRunsService, toRunDto } from './sync-runs.service';
 
 @ApiTags('sync')
 @ApiBearerAuth()
+@ApiErrors(401, 403, 429)
 @Controller('api/v1')
 export class SyncRunsController {
   constructor(
@@ -21,6 +23,7 @@ export class SyncRunsController {
   @RequirePermission('sync:run')
   @ApiOperation({ summary: 'Synchronize now (the Data Access tab button). Returns the run; while one is queued or running, that run.' })
   @ApiResponse({ status: 202, type: SyncRunDto })
+  @ApiErrors(400, 404, { status: 409, description: 'connection_not_active: the connection needs reconnecting first' })
   async synchronize(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
     const { run } = await this.queue.requestFullRun(me.accountId, id, me.keyId);
     return toRunDto(run);
@@ -30,13 +33,16 @@ export class SyncRunsController {
   @RequirePermission('sync:read')
   @ApiOperation({ summary: 'Runs, newest first' })
   @ApiOkResponse({ type: SyncRunPageDto })
+  @ApiErrors(400)
   list(@CurrentPrincipal() me: Principal, @Query() query: ListRunsQuery): Promise<SyncRunPageDto> {
     return this.runs.list(me.accountId, query);
   }
 
   @Get('sync-runs/:id')
   @RequirePermission('sync:read')
+  @ApiOperation({ summary: 'One run: status, counters, guard verdict, progress' })
   @ApiOkResponse({ type: SyncRunDto })
+  @ApiErrors(400, 404)
   get(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
     return this.runs.get(me.accountId, id);
   }
@@ -45,6 +51,7 @@ export class SyncRunsController {
   @RequirePermission('sync:read')
   @ApiOperation({ summary: 'The per-user report of a run, filterable by outcome and reason' })
   @ApiOkResponse({ type: RunItemPageDto })
+  @ApiErrors(400, 404)
   items(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Query() query: ListRunItemsQuery): Promise<RunItemPageDto> {
     return this.runs.items(me.accountId, id, query);
   }
@@ -53,6 +60,7 @@ export class SyncRunsController {
   @RequirePermission('sync:read')
   @ApiOperation({ summary: 'Removals held by the mass-removal guard, waiting for confirmation' })
   @ApiOkResponse({ type: [PendingRemovalDto] })
+  @ApiErrors(400, 404)
   pending(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<PendingRemovalDto[]> {
     return this.runs.pendingRemovals(me.accountId, id);
   }
@@ -62,6 +70,7 @@ export class SyncRunsController {
   @RequirePermission('sync:confirm_removals')
   @ApiOperation({ summary: 'Apply the dismissals/deletions the mass-removal guard held' })
   @ApiOkResponse({ type: SyncRunDto })
+  @ApiErrors(400, 404, { status: 409, description: 'run_not_awaiting_confirmation: nothing is held on this run (any more)' })
   confirm(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
     return this.runs.confirmRemovals(me.accountId, id, me.keyId);
   }
@@ -71,6 +80,7 @@ export class SyncRunsController {
   @RequirePermission('sync:confirm_removals')
   @ApiOperation({ summary: 'Do not apply the held removals (the next run will evaluate them again)' })
   @ApiOkResponse({ type: SyncRunDto })
+  @ApiErrors(400, 404, { status: 409, description: 'run_not_awaiting_confirmation: nothing is held on this run (any more)' })
   discard(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
     return this.runs.discardRemovals(me.accountId, id, me.keyId);
   }

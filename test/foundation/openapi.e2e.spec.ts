@@ -56,4 +56,33 @@ describe('OpenAPI document', () => {
     }
     await request(t.url).get('/docs').expect(200);
   });
+
+  // Every operation other helpers add is held to this too: a summary, at least one 4xx,
+  // and every 4xx answer carrying the single error envelope (src/common/api-errors.decorator.ts).
+  it('documents every operation with a summary, its 4xx answers and the error envelope', async () => {
+    const res = await request(t.url).get('/docs-json').expect(200);
+    const doc = res.body as {
+      paths: Record<string, Record<string, { summary?: string; parameters?: Array<{ in: string; name: string }>; responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
+    const envelope = doc.components.schemas.ErrorEnvelopeDto;
+    expect(envelope?.required).toEqual(['error']);
+    expect(doc.components.schemas.ErrorBodyDto?.required).toEqual(expect.arrayContaining(['code', 'message']));
+    const problems: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        if (!op.summary?.trim()) problems.push(`${name}: no summary`);
+        const errors = Object.entries(op.responses ?? {}).filter(([status]) => /^4\d\d$/.test(status));
+        if (!errors.length) problems.push(`${name}: no 4xx answer`);
+        for (const [status, response] of errors) {
+          if (response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorEnvelopeDto') problems.push(`${name}: ${status} without the error envelope`);
+        }
+        for (const [, param] of path.matchAll(/\{(\w+)\}/g)) {
+          if (!op.parameters?.some((p) => p.in === 'path' && p.name === param)) problems.push(`${name}: path parameter {${param}} not declared`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

@@ -81,7 +81,7 @@ export class EmployeeFilterDto {
 
   @ApiPropertyOptional({
     description: 'One or more of active, dismissed, deleted, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
-    example: 'unlinked,active',
+    example: ['unlinked', 'active'],
   })
   @IsOptional()
   @Transform(toList)
