@@ -135,13 +135,18 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const claimed = await this.leases.claim(this.runnerId, includeDue, capacity, [...this.jobs.keys()], this.config.sync.leaseSeconds);
     for (const id of claimed) {
       const control = new JobControl();
-      const promise = this.job(id, control, includeDue)
-        .catch((error: unknown) => this.logger.error({ msg: 'sync job crashed', connectionId: id, error: (error as Error).message }))
-        .finally(() => {
+      const promise = this.job(id, control, includeDue).then(
+        // A finished job frees a slot: claim the next connection now, not at the next tick (issue 12, finding 3).
+        () => {
           this.jobs.delete(id);
-          // A finished job frees a slot: claim the next connection now, not at the next tick (issue 12, finding 3).
           this.wake();
-        });
+        },
+        // A crashed one waits for the tick, so a job that crashes at once cannot spin.
+        (error: unknown) => {
+          this.jobs.delete(id);
+          this.logger.error({ msg: 'sync job crashed', connectionId: id, error: (error as Error).message });
+        },
+      );
       this.jobs.set(id, { promise, control });
     }
   }
