@@ -7,6 +7,7 @@ import { AddInsufficientRightsState1795307100000 } from './1795307100000-AddInsu
 import { AddAppInstallationAndOfflineEvents1795307500000 } from './1795307500000-AddAppInstallationAndOfflineEvents';
 import { AddTokenRefreshInFlight1795308100000 } from './1795308100000-AddTokenRefreshInFlight';
 import { AddRunInFlightIndex1795308150000 } from './1795308150000-AddRunInFlightIndex';
+import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTree';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS = [
   AddAppInstallationAndOfflineEvents1795307500000,
   AddTokenRefreshInFlight1795308100000,
   AddRunInFlightIndex1795308150000,
+  AddDepartmentTree1795308200000,
 ];

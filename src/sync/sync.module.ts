@@ -10,6 +10,8 @@ import { SyncRunsController } from './sync-runs.controller';
 import { SyncRunsRepository } from './sync-runs.repository';
 import { SyncRunsService } from './sync-runs.service';
 import { SyncStore } from './sync-store';
+import { DepartmentStore } from './department-store';
+import { DepartmentSync } from './department-sync.service';
 import { SyncWorker } from './sync-worker.service';
 
 /**
@@ -23,6 +25,8 @@ import { SyncWorker } from './sync-worker.service';
   controllers: [SyncRunsController],
   providers: [
     SyncStore,
+    DepartmentStore,
+    DepartmentSync,
     SyncRunsRepository,
     SyncLeasesRepository,
     SyncEngine,
