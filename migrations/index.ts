@@ -7,6 +7,7 @@ import { AddInsufficientRightsState1795307100000 } from './1795307100000-AddInsu
 import { AddAppInstallationAndOfflineEvents1795307500000 } from './1795307500000-AddAppInstallationAndOfflineEvents';
 import { AddRunCheckpoints1795308000000 } from './1795308000000-AddRunCheckpoints';
 import { AddTokenRefreshInFlight1795308100000 } from './1795308100000-AddTokenRefreshInFlight';
+import { AddRunInFlightIndex1795308150000 } from './1795308150000-AddRunInFlightIndex';
 import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTree';
 
 /**
@@ -24,5 +25,6 @@ export const ALL_MIGRATIONS = [
   AddAppInstallationAndOfflineEvents1795307500000,
   AddRunCheckpoints1795308000000,
   AddTokenRefreshInFlight1795308100000,
+  AddRunInFlightIndex1795308150000,
   AddDepartmentTree1795308200000,
 ];
