@@ -60,6 +60,9 @@ export interface RowSnapshot {
   employees: Map<string, string>;
   links: Map<number, string>;
   phones: number;
+  /** Report rows of every run, and the database's size on disk (pg_database_size). */
+  itemRows: number;
+  databaseBytes: number;
 }
 
 /** (id, xmin) of the account's employees and (user id, xmin) of the connection's links. */
@@ -73,7 +76,8 @@ export async function snapshotRows(db: Client, accountId: string, connectionId: 
     for (const row of l.rows) links.set(Number(row[0]), row[1]);
   }
   const p = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM employee_phone p JOIN employee e ON e.id = p.employee_id WHERE e.account_id = $1`, [accountId]);
-  return { employees, links, phones: p.rows[0].n };
+  const size = await db.query<{ items: number; bytes: string }>(`SELECT (SELECT count(*)::int FROM sync_run_item) AS items, pg_database_size(current_database())::text AS bytes`);
+  return { employees, links, phones: p.rows[0].n, itemRows: size.rows[0].items, databaseBytes: Number(size.rows[0].bytes) };
 }
 
 export interface RowsWritten {
@@ -82,6 +86,10 @@ export interface RowsWritten {
   employeeRowsUpdated: number;
   linkRowsWritten: number;
   phoneRowsInserted: number;
+  /** sync_run_item rows the scenario added (issue 12: 0 for an unchanged re-sync). */
+  itemRowsWritten: number;
+  /** pg_database_size after minus before (pages of 8 kB; issue 12: < 10 kB per unchanged run). */
+  databaseGrowthBytes: number;
 }
 
 export function rowsWritten(before: RowSnapshot, after: RowSnapshot): RowsWritten {
@@ -100,5 +108,7 @@ export function rowsWritten(before: RowSnapshot, after: RowSnapshot): RowsWritte
     employeeRowsUpdated: updated,
     linkRowsWritten: links,
     phoneRowsInserted: after.phones - before.phones,
+    itemRowsWritten: after.itemRows - before.itemRows,
+    databaseGrowthBytes: after.databaseBytes - before.databaseBytes,
   };
 }

@@ -27,6 +27,13 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     if (r.size === 10_000 && r.scenario === 'resync_unchanged') {
       add(r, 'unchanged 10,000 re-sync ≤ 1 s with 0 employee rows written', '≤ 1.00 s, 0 rows', `${s(r.wallMs)}, ${r.employeeRowsWritten} rows`, ok(r) && r.wallMs <= 1000 && r.employeeRowsWritten === 0);
     }
+    if (r.size === 100_000 && r.scenario === 'resync_unchanged') {
+      // Issue 12, finding 7: work in proportion to change.
+      add(r, 'unchanged 100,000 re-sync ≤ 3 s with 0 item rows', '≤ 3.00 s, 0 rows', `${s(r.wallMs)}, ${r.itemRowsWritten} item rows`, ok(r) && r.wallMs <= 3000 && r.itemRowsWritten === 0);
+    }
+    if (r.scenario === 'resync_unchanged') {
+      add(r, 'database growth per unchanged re-sync < 10 kB', '< 10 kB', `${(r.databaseGrowthBytes / 1024).toFixed(1)} kB`, r.databaseGrowthBytes < 10 * 1024);
+    }
     if (r.size === 100_000 && (r.scenario === 'initial' || r.scenario === 'initial_half_manual')) {
       add(r, '100,000 initial import ≤ 30 s', '≤ 30.00 s', `${s(r.wallMs)}${ok(r) ? '' : ` (${r.runStatus})`}`, ok(r) && r.wallMs <= 30_000);
       add(r, '100,000 initial import peak RSS ≤ 300 MB', '≤ 300 MB', `${r.peakRssMb} MB`, r.peakRssMb <= 300);
@@ -76,7 +83,7 @@ export function resultsTable(results: ScenarioResult[]): string {
 }
 
 export function detailsTable(results: ScenarioResult[]): string {
-  const headers = ['people', 'scenario', 'run (log durationMs)', 'CPU service', 'CPU bench+simulator', 'CPU bench-db backends', 'CPU postgres (all)', 'CPU other processes', 'I/O wait (machine)', 'link rows', 'phone rows', 'counters'];
+  const headers = ['people', 'scenario', 'run (log durationMs)', 'CPU service', 'CPU bench+simulator', 'CPU bench-db backends', 'CPU postgres (all)', 'CPU other processes', 'I/O wait (machine)', 'link rows', 'phone rows', 'item rows', 'database growth', 'counters'];
   const rows = results.map((r) => {
     const c = (r.counters ?? {}) as Record<string, unknown>;
     const keys = ['created', 'linked_by_email', 'updated', 'unchanged', 'dismissed', 'deleted', 'skipped', 'phone_rejected', 'removed_from_responsible'];
@@ -93,10 +100,12 @@ export function detailsTable(results: ScenarioResult[]): string {
       `${r.cpuMs.machineIoWait} ms`,
       String(r.linkRowsWritten),
       String(r.phoneRowsInserted),
+      r.itemRowsWritten.toLocaleString('en-US'),
+      `${(r.databaseGrowthBytes / 1024).toFixed(1)} kB`,
       counters,
     ];
   });
-  return table(headers, rows, [true, false, true, true, true, true, true, true, true, true, true, false]);
+  return table(headers, rows, [true, false, true, true, true, true, true, true, true, true, true, true, true, false]);
 }
 
 export function targetsTable(checks: TargetCheck[]): string {
