@@ -5,6 +5,7 @@ import { CreateSyncRuns1795305900000 } from './1795305900000-CreateSyncRuns';
 import { CreateTypeormMetadata1795306000000 } from './1795306000000-CreateTypeormMetadata';
 import { AddInsufficientRightsState1795307100000 } from './1795307100000-AddInsufficientRightsState';
 import { AddAppInstallationAndOfflineEvents1795307500000 } from './1795307500000-AddAppInstallationAndOfflineEvents';
+import { AddReviewTools1795308300000 } from './1795308300000-AddReviewTools';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS = [
   CreateTypeormMetadata1795306000000,
   AddInsufficientRightsState1795307100000,
   AddAppInstallationAndOfflineEvents1795307500000,
+  AddReviewTools1795308300000,
 ];
