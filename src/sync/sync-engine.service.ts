@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
@@ -9,7 +9,7 @@ import { bitrix24UserId, Bitrix24Department, Bitrix24User } from '../bitrix24/bi
 import { insufficientRightsMessage } from '../bitrix24/admin-rights';
 import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
 import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
-import { ChunkSettings, planChunk } from './chunk-plan';
+import { ChunkPlan, ChunkSettings, ChunkState, planChunk } from './chunk-plan';
 import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
 import { countItems, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
@@ -84,7 +84,7 @@ export class SyncEngine {
       }
       throw error;
     }
-    await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
+    if (!ctx.dryRun) await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const removals = [...ctx.pendingDismissals];
@@ -126,13 +126,17 @@ export class SyncEngine {
 
   private async processChunk(ctx: RunContext, users: Bitrix24User[]): Promise<void> {
     const state = await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users);
+    if (ctx.dryRun) ctx.preview.seeEarlierChunks(state);
     const plan = planChunk(users, state, ctx.settings, randomUUID);
+    if (ctx.dryRun) ctx.preview.remember(plan);
     for (const id of plan.seenIds) ctx.seen.add(id);
     ctx.pendingDismissals.push(...plan.pendingDismissals.map((d) => ({ ...d, kind: 'dismissed' as const })));
     ctx.processed += users.length;
     countItems(ctx.counters, plan.items);
     await this.db.transaction(async (manager) => {
-      await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
+      // A preview writes the same report and nothing else (a new person has no employee id yet).
+      if (ctx.dryRun) await this.store.insertItems(manager, ctx.runId, previewItems(plan));
+      else await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
       await this.runs.progress(ctx.runId, ctx.processed, ctx.total, ctx.counters, manager);
     });
   }
@@ -140,7 +144,7 @@ export class SyncEngine {
   /** Applies removals, or holds them for confirmation when they exceed the guard's share. */
   private async finish(ctx: RunContext, removals: Removal[], linkedActive: number, exportComplete: boolean): Promise<RunResult> {
     const base = { counters: ctx.counters, processed: ctx.processed, total: ctx.total, exportComplete };
-    if (exportComplete) {
+    if (exportComplete && !ctx.dryRun) {
       // This complete export re-evaluated every removal: older held lists are stale now.
       await this.db.query(
         `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'superseded', guard_resolved_at = now()
@@ -169,8 +173,14 @@ export class SyncEngine {
           [ctx.runId, ctx.connectionId, removals.map((r) => r.bitrix24UserId), removals.map((r) => r.kind)],
         );
       });
-      this.logger.warn({ msg: 'mass removal held for confirmation', connectionId: ctx.connectionId, ...guard });
-      return { status: 'awaiting_confirmation', guard, ...base };
+      this.logger.warn({ msg: 'mass removal held for confirmation', connectionId: ctx.connectionId, dryRun: ctx.dryRun, ...guard });
+      // A preview lists who would be held (GET pending-removals) and has nothing to confirm.
+      return { status: ctx.dryRun ? 'succeeded' : 'awaiting_confirmation', guard, ...base };
+    }
+    if (ctx.dryRun) {
+      // Reported as the real run applies them; nothing changes.
+      await this.reportRemovals(ctx.runId, ctx.accountId, removals, ctx.counters, { dryRun: true });
+      return { status: 'succeeded', guard, ...base };
     }
     await this.applyRemovals(ctx.runId, ctx.accountId, ctx.connectionId, removals, ctx.counters);
     return { status: 'succeeded', guard, ...base };
@@ -180,24 +190,73 @@ export class SyncEngine {
   async applyRemovals(runId: string, accountId: string, connectionId: string, removals: Removal[], counters: RunCounters): Promise<void> {
     await this.db.transaction(async (manager) => {
       const removedFromResponsible = new Set(await this.store.applyRemovals(manager, accountId, connectionId, removals));
-      const names: Array<{ employee_id: string; name: string }> = await manager.query(
-        `SELECT e.id AS employee_id, ${untaggedNameSql('e')} AS name FROM employee e WHERE e.account_id = $1 AND e.id = ANY($2::uuid[])`,
-        [accountId, removals.map((r) => r.employeeId)],
-      );
-      const nameOf = new Map(names.map((n) => [n.employee_id, n.name]));
-      const items: RunItem[] = [];
-      for (const r of removals) {
-        const name = nameOf.get(r.employeeId) ?? null;
-        items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: r.kind, reason: null, name, details: { previousState: r.fromState } });
-        if (removedFromResponsible.has(r.employeeId)) {
-          items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: 'removed_from_responsible', reason: r.kind, name, details: null });
-          removedFromResponsible.delete(r.employeeId);
-        }
-      }
-      await this.store.insertItems(manager, runId, items);
-      countItems(counters, items);
+      await this.writeRemovalItems(manager, runId, accountId, removals, removedFromResponsible, counters, null);
     });
   }
+
+  /** A preview's removals: the same items, read-only (who is on the responsible list now). */
+  private async reportRemovals(runId: string, accountId: string, removals: Removal[], counters: RunCounters, extra: Record<string, unknown>): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const responsible = new Set(await this.store.responsibleAmong(manager, accountId, removals.map((r) => r.employeeId)));
+      await this.writeRemovalItems(manager, runId, accountId, removals, responsible, counters, extra);
+    });
+  }
+
+  private async writeRemovalItems(
+    manager: EntityManager,
+    runId: string,
+    accountId: string,
+    removals: Removal[],
+    removedFromResponsible: Set<string>,
+    counters: RunCounters,
+    extra: Record<string, unknown> | null,
+  ): Promise<void> {
+    const names: Array<{ employee_id: string; name: string }> = await manager.query(
+      `SELECT e.id AS employee_id, ${untaggedNameSql('e')} AS name FROM employee e WHERE e.account_id = $1 AND e.id = ANY($2::uuid[])`,
+      [accountId, removals.map((r) => r.employeeId)],
+    );
+    const nameOf = new Map(names.map((n) => [n.employee_id, n.name]));
+    const items: RunItem[] = [];
+    for (const r of removals) {
+      const name = nameOf.get(r.employeeId) ?? null;
+      items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: r.kind, reason: null, name, details: { previousState: r.fromState, ...extra } });
+      if (removedFromResponsible.has(r.employeeId)) {
+        items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: 'removed_from_responsible', reason: r.kind, name, details: null });
+        removedFromResponsible.delete(r.employeeId);
+      }
+    }
+    await this.store.insertItems(manager, runId, items);
+    countItems(counters, items);
+  }
+}
+
+/**
+ * A real run writes each chunk before planning the next, so a later chunk sees the
+ * employees and links of earlier ones. A preview writes nothing: it remembers them here
+ * and shows them to later chunks the way the database would have.
+ */
+class PreviewMemory {
+  private readonly createdByEmail = new Map<string, string>();
+  private readonly linkedEmployees = new Set<string>();
+
+  remember(plan: ChunkPlan): void {
+    for (const e of plan.newEmployees) if (e.fields.email) this.createdByEmail.set(e.fields.email, e.id);
+    for (const l of plan.newLinks) this.linkedEmployees.add(l.employeeId);
+  }
+
+  seeEarlierChunks(state: ChunkState): void {
+    for (const [email, list] of state.candidatesByEmail) state.candidatesByEmail.set(email, list.map((c) => (this.linkedEmployees.has(c.employeeId) ? { ...c, linkedOnThisPortal: true } : c)));
+    for (const [email, employeeId] of this.createdByEmail) {
+      const list = state.candidatesByEmail.get(email) ?? [];
+      if (!list.some((c) => c.employeeId === employeeId)) state.candidatesByEmail.set(email, [...list, { employeeId, linkedOnThisPortal: true }]);
+    }
+  }
+}
+
+/** A preview's report: the plan's items, with no id for employees that do not exist. */
+function previewItems(plan: ChunkPlan): RunItem[] {
+  const created = new Set(plan.newEmployees.map((e) => e.id));
+  return plan.items.map((i) => (i.employeeId && created.has(i.employeeId) ? { ...i, employeeId: null } : i));
 }
 
 class RunContext {
@@ -210,6 +269,8 @@ class RunContext {
   readonly pendingDismissals: Removal[] = [];
   processed = 0;
   total: number | null = null;
+  readonly dryRun: boolean;
+  readonly preview = new PreviewMemory();
 
   constructor(
     run: SyncRunRow,
@@ -219,6 +280,7 @@ class RunContext {
     this.runId = run.id;
     this.accountId = run.account_id;
     this.connectionId = run.connection_id;
+    this.dryRun = run.dry_run === true;
     this.settings = {
       edition: connection.edition,
       includeExtranet: connection.includeExtranet,

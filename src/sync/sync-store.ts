@@ -34,15 +34,15 @@ export class SyncStore {
   async loadChunkState(accountId: string, connectionId: string, users: Array<{ ID: unknown; EMAIL?: unknown }>): Promise<ChunkState> {
     const m = this.db.manager;
     const userIds = [...new Set(users.map((u) => Number(u.ID)).filter((id) => Number.isSafeInteger(id) && id > 0))];
-    const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null }>>(
+    const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null; matched_by: string }>>(
       m,
-      `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type
+      `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type, k.matched_by
          FROM unnest($2::int[]) AS t(uid)
          CROSS JOIN LATERAL (SELECT * FROM bitrix24_user_link l WHERE l.connection_id = $1 AND l.bitrix24_user_id = t.uid LIMIT 1) AS k`,
       [connectionId, userIds],
     );
     const links = new Map<number, ExistingLink>(
-      linkRows.map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])].sort((a, b) => a - b), userType: r.user_type }]),
+      linkRows.map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])].sort((a, b) => a - b), userType: r.user_type, matchedBy: r.matched_by }]),
     );
     const emails = [...new Set(users.filter((u) => !links.has(Number(u.ID))).map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
     const candidateRows = emails.length
@@ -75,7 +75,11 @@ export class SyncStore {
     const employees = new Map<string, ExistingEmployee>(
       employeeRows.map((r) => [r.id, { id: r.id, firstName: r.first_name, lastName: r.last_name, middleName: r.middle_name, email: r.email, extension: r.extension, hasPhones: r.has_phones }]),
     );
-    return { links, employees, candidatesByEmail };
+    const unlinked = userIds.filter((id) => !links.has(id));
+    const excludedRows = unlinked.length
+      ? await this.q<Array<{ bitrix24_user_id: number }>>(m, `SELECT bitrix24_user_id FROM bitrix24_user_exclusion WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`, [connectionId, unlinked])
+      : [];
+    return { links, employees, candidatesByEmail, excluded: new Set(excludedRows.map((r) => r.bitrix24_user_id)) };
   }
 
   /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk but its items. */
@@ -202,6 +206,13 @@ export class SyncStore {
       [connectionId],
     );
     return row;
+  }
+
+  /** Which of these employees are on the responsible list (a preview's removals, read-only). */
+  async responsibleAmong(manager: EntityManager, accountId: string, employeeIds: string[]): Promise<string[]> {
+    if (!employeeIds.length) return [];
+    const rows = await this.q<Array<{ employee_id: string }>>(manager, `SELECT employee_id FROM responsible_employee WHERE account_id = $1 AND employee_id = ANY($2::uuid[])`, [accountId, employeeIds]);
+    return rows.map((r) => r.employee_id);
   }
 
   /** Applies removals (dismissed/deleted) and takes those employees off the responsible list. Returns who was removed from it. */

@@ -29,6 +29,6 @@ import { SyncWorker } from './sync-worker.service';
     SyncRunsService,
     { provide: BITRIX24_EVENT_SINK, useExisting: SyncQueueService },
   ],
-  exports: [BITRIX24_EVENT_SINK, SyncWorker, SyncStore],
+  exports: [BITRIX24_EVENT_SINK, SyncWorker, SyncStore, SyncQueueService],
 })
 export class SyncModule {}
