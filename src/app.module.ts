@@ -9,6 +9,7 @@ import { RequestIdMiddleware } from './common/logging/request-id.middleware';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { EmployeesModule } from './employees/employees.module';
+import { DepartmentsModule } from './departments/departments.module';
 import { ReviewModule } from './review/review.module';
 import { SyncModule } from './sync/sync.module';
 import { WebModule } from './web/web.module';
@@ -26,6 +27,7 @@ export class AppModule implements NestModule {
         // AccessModule registers the API-key guard and, after it, the per-key throttler.
         AccessModule,
         EmployeesModule,
+        DepartmentsModule,
         SyncModule,
         ReviewModule,
         WebModule,

@@ -52,6 +52,11 @@ export class Bitrix24ConnectionEntity {
   @Column('text', { name: 'offline_error', nullable: true }) offlineError: string | null;
   @Column('boolean', { name: 'include_extranet' }) includeExtranet: boolean;
   @Column('text', { name: 'default_country' }) defaultCountry: string;
+  /** Which departments are imported (src/sync/rules/department-scope.rule.ts reads it). */
+  @Column('jsonb', { name: 'department_scope' }) departmentScope: unknown;
+  /** When the selection was last changed: departments first seen later are "new". */
+  @Column('timestamptz', { name: 'department_scope_saved_at', nullable: true }) departmentScopeSavedAt: Date | null;
+  @Column('boolean', { name: 'sync_managers' }) syncManagers: boolean;
   @Column('text', { name: 'schedule_kind' }) scheduleKind: 'interval' | 'daily';
   @Column('integer', { name: 'schedule_interval_minutes', nullable: true }) scheduleIntervalMinutes: number | null;
   @Column('text', { name: 'schedule_daily_times', array: true, nullable: true }) scheduleDailyTimes: string[] | null;

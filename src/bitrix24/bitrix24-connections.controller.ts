@@ -50,7 +50,7 @@ export class Bitrix24ConnectionsController {
 
   @Patch(':id')
   @RequirePermission('connections:manage')
-  @ApiOperation({ summary: 'Change sync settings: edition, extranet, default country, schedule, removal guard, rate limit' })
+  @ApiOperation({ summary: 'Change sync settings: edition, extranet, default country, schedule, removal guard, rate limit, department selection, sync managers (a new selection queues a full run)' })
   @ApiOkResponse({ type: ConnectionDto })
   @ApiErrors(400, 404, { status: 403, description: "The role lacks 'connections:manage', or raising removalGuardPercent above the service default without 'sync:confirm_removals'" })
   update(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Body() body: UpdateConnectionDto): Promise<ConnectionDto> {

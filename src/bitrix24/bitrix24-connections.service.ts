@@ -4,7 +4,9 @@ import { roleHas } from '../access/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { DomainException, notFound } from '../common/errors/domain.exception';
-import { nextDueAt, parseDailyTimes, SyncSchedule } from '../sync/rules';
+import { ModuleRef } from '@nestjs/core';
+import { nextDueAt, parseDailyTimes, readDepartmentScope, sameDepartmentScope, SyncSchedule } from '../sync/rules';
+import { BITRIX24_EVENT_SINK, Bitrix24EventSink } from './bitrix24-event-sink';
 import { Bitrix24ClientFactory } from './bitrix24-client.factory';
 import { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import { Bitrix24ConnectionsRepository } from './bitrix24-connections.repository';
@@ -42,7 +44,13 @@ export class Bitrix24ConnectionsService {
     private readonly connections: Bitrix24ConnectionsRepository,
     private readonly clients: Bitrix24ClientFactory,
     private readonly cipher: TokenCipher,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** The sync module's queue, looked up when first needed (it depends on this service). */
+  private get sink(): Bitrix24EventSink {
+    return this.moduleRef.get<Bitrix24EventSink>(BITRIX24_EVENT_SINK, { strict: false });
+  }
 
   async list(accountId: string): Promise<ConnectionDto[]> {
     const rows = await this.connections.listForAccount(accountId);
@@ -122,7 +130,20 @@ export class Bitrix24ConnectionsService {
       removal_guard_percent: input.removalGuardPercent,
       rate_limit_per_second: input.rateLimit?.perSecond,
       rate_limit_burst: input.rateLimit?.burst,
+      sync_managers: input.syncManagers,
     };
+    // A new selection decides who is imported: it is stamped (departments first seen later
+    // are "new", rules/department-scope.rule.ts) and a full run applies it now.
+    let selectionChanged = false;
+    if (input.departmentScope) {
+      const next = readDepartmentScope({ includeNewDepartments: true, bitrix24DepartmentIds: [], ...input.departmentScope });
+      if (!sameDepartmentScope(next, readDepartmentScope(row.departmentScope))) {
+        patch.department_scope = JSON.stringify(next);
+        patch.department_scope_saved_at = new Date();
+        selectionChanged = true;
+      }
+    }
+    const managersChanged = input.syncManagers !== undefined && input.syncManagers !== row.syncManagers;
     if (input.schedule) {
       const schedule: SyncSchedule =
         input.schedule.kind === 'daily'
@@ -135,6 +156,7 @@ export class Bitrix24ConnectionsService {
       if (row.state === 'active') patch.next_sync_at = nextDueAt(schedule, new Date());
     }
     await this.connections.updateSettings(accountId, id, patch);
+    if ((selectionChanged || managersChanged) && row.state === 'active') await this.sink.fullRunNeeded(accountId, id, by.keyId);
     return this.get(accountId, id);
   }
 

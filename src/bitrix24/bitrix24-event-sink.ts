@@ -7,6 +7,8 @@ export interface Bitrix24EventSink {
   usersAdded(connectionId: string, accountId: string, bitrix24UserIds: number[]): Promise<void>;
   /** A connection became usable (connected, reconnected): schedule a full run soon. */
   connectionReady(connectionId: string): Promise<void>;
+  /** Settings that decide who is imported changed (the department selection): queue a full run now. */
+  fullRunNeeded(accountId: string, connectionId: string, keyId: string): Promise<void>;
 }
 
 export const BITRIX24_EVENT_SINK = Symbol('BITRIX24_EVENT_SINK');

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config';
+import { readDepartmentScope } from '../sync/rules/department-scope.rule';
 import { insufficientRightsMessage } from './admin-rights';
 import type { Bitrix24ConnectionEntity } from './bitrix24-connection.entity';
 import type { ConnectionDto, InstallationDto, PushedEventsDto } from './dto/connection.dto';
@@ -32,6 +33,9 @@ export function toConnectionDto(row: Bitrix24ConnectionEntity, config: AppConfig
       },
       removalGuardPercent: row.removalGuardPercent ?? config.sync.removalGuardPercent,
       rateLimit: { perSecond: row.rateLimitPerSecond, burst: row.rateLimitBurst },
+      departmentScope: readDepartmentScope(row.departmentScope),
+      departmentScopeSavedAt: row.departmentScopeSavedAt?.toISOString() ?? null,
+      syncManagers: row.syncManagers,
     },
     sync: {
       nextSyncAt: row.state === 'active' ? (row.nextSyncAt?.toISOString() ?? null) : null,

@@ -15,10 +15,12 @@ export function toEmployeeDto(row: EmployeeRow, details: EmployeeDetails): Emplo
     responsible: row.responsible,
     phones: (details.phones.get(row.id) ?? []).map((p) => ({ number: p.digits, source: p.source })),
     departments: (details.departments.get(row.id) ?? []).map((d) => ({
+      id: d.id,
       connectionId: d.connection_id,
       bitrix24DepartmentId: d.bitrix24_id,
       name: d.name,
     })),
+    managerId: row.manager_id ?? null,
     bitrix24Links: (details.links.get(row.id) ?? []).map((l) => ({
       connectionId: l.connection_id,
       bitrix24UserId: l.bitrix24_user_id,

@@ -12,6 +12,6 @@ import { ResponsibleEmployeesService } from './responsible-employees.service';
   imports: [TypeOrmModule.forFeature([EmployeeEntity])],
   controllers: [EmployeesController, ResponsibleEmployeesController],
   providers: [EmployeesRepository, EmployeesService, ResponsibleEmployeesRepository, ResponsibleEmployeesService],
-  exports: [EmployeesRepository, ResponsibleEmployeesRepository],
+  exports: [EmployeesRepository, EmployeesService, ResponsibleEmployeesRepository],
 })
 export class EmployeesModule {}

@@ -20,21 +20,37 @@ export interface EmployeeRow {
   updated_at: Date;
   sort_key: string;
   responsible: boolean;
+  manager_id: string | null;
 }
 
 export interface EmployeeDetails {
   phones: Map<string, Array<{ digits: string; source: string }>>;
   links: Map<string, Array<{ connection_id: string; bitrix24_user_id: number; state: string; state_since: Date; matched_by: string; linked_at: Date; department_ids: number[] }>>;
-  departments: Map<string, Array<{ connection_id: string; bitrix24_id: number; name: string | null }>>;
+  departments: Map<string, Array<{ id: string | null; connection_id: string; bitrix24_id: number; name: string | null }>>;
 }
 
 export interface EmployeeFilter {
   source?: 'bitrix24' | 'manual';
-  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'unlinked'>;
+  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'out_of_scope' | 'unlinked'>;
   connectionId?: string;
   active?: boolean;
   responsible?: boolean;
   q?: string;
+  departmentId?: string;
+  includeSubdepartments?: boolean;
+  managerId?: string;
+}
+
+/**
+ * The department and, when asked, every department beneath it — of this account only
+ * (`$1`). UNION, not UNION ALL: a loop in stored parents would end instead of spinning.
+ */
+export function departmentSubtreeSql(departmentId: string, includeSubdepartments: boolean): string {
+  if (!includeSubdepartments) return `SELECT id FROM department WHERE account_id = $1 AND id = ${departmentId}`;
+  return `WITH RECURSIVE sub(id) AS (
+            SELECT id FROM department WHERE account_id = $1 AND id = ${departmentId}
+            UNION SELECT c.id FROM department c JOIN sub ON c.parent_id = sub.id WHERE c.account_id = $1)
+          SELECT id FROM sub`;
 }
 
 export const EMPLOYEE_SORTS = ['name', '-name', 'email', '-email', 'created', '-created'] as const;
@@ -56,7 +72,7 @@ const SORT_COLUMNS: Record<'name' | 'email' | 'created', { order: string; cursor
 };
 
 const EMPLOYEE_COLUMNS = `e.id, e.account_id, e.first_name, e.last_name, e.middle_name, e.email, e.extension, e.source,
-         e.active, e.deactivated_at, e.created_at, e.updated_at, e.sort_key,
+         e.active, e.deactivated_at, e.created_at, e.updated_at, e.sort_key, e.manager_id,
          EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id) AS responsible`;
 const SELECT_EMPLOYEE = `SELECT ${EMPLOYEE_COLUMNS} FROM employee e`;
 
@@ -101,6 +117,15 @@ export function employeeFilterSql(filter: EmployeeFilter, sql: SqlParams): strin
     alternatives.push(`EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = e.id AND l.account_id = e.account_id${stateCondition}${connection})`);
   }
   if (alternatives.length) where.push(`(${alternatives.join(' OR ')})`);
+  if (filter.departmentId) {
+    // With a connection or link-state filter, membership counts only through such links.
+    const through = linkStates.length || filter.connectionId
+      ? ` AND EXISTS (SELECT 1 FROM bitrix24_user_link l WHERE l.employee_id = x.employee_id AND l.connection_id = x.connection_id${linkStates.length ? ` AND l.state = ANY(${param(linkStates)}::text[])` : ''}${filter.connectionId ? ` AND l.connection_id = ${param(filter.connectionId)}` : ''})`
+      : '';
+    where.push(`EXISTS (SELECT 1 FROM employee_department x WHERE x.employee_id = e.id
+                   AND x.department_id IN (${departmentSubtreeSql(`${param(filter.departmentId)}::uuid`, filter.includeSubdepartments === true)})${through})`);
+  }
+  if (filter.managerId) where.push(`e.manager_id = ${param(filter.managerId)}::uuid`);
   const q = filter.q?.trim();
   if (q) {
     const pattern = param(`%${escapeLike(q.toLowerCase())}%`);
@@ -200,15 +225,17 @@ export class EmployeesRepository {
         [accountId, employeeIds],
       );
     for (const l of links) group(result.links, l.employee_id, l);
-    const departments: Array<{ employee_id: string; connection_id: string; bitrix24_id: number; name: string | null }> = await manager.query(
-      `SELECT l.employee_id, l.connection_id, d_id AS bitrix24_id, d.name
+    // In UF_DEPARTMENT order per link (Bitrix24's order), links in the order they were made.
+    const departments: Array<{ employee_id: string; id: string | null; connection_id: string; bitrix24_id: number; name: string | null }> = await manager.query(
+      `SELECT l.employee_id, d.id, l.connection_id, o.bid AS bitrix24_id, d.name
          FROM bitrix24_user_link l
-         CROSS JOIN LATERAL unnest(l.department_ids) AS d_id
-         LEFT JOIN bitrix24_department d ON d.connection_id = l.connection_id AND d.bitrix24_id = d_id
-        WHERE l.account_id = $1 AND l.employee_id = ANY($2::uuid[])`,
+         CROSS JOIN LATERAL unnest(l.department_ids) WITH ORDINALITY AS o(bid, pos)
+         LEFT JOIN department d ON d.connection_id = l.connection_id AND d.kind = 'bitrix24' AND d.bitrix24_id = o.bid
+        WHERE l.account_id = $1 AND l.employee_id = ANY($2::uuid[])
+        ORDER BY l.employee_id, l.linked_at, l.connection_id, o.pos`,
       [accountId, employeeIds],
     );
-    for (const d of departments) group(result.departments, d.employee_id, { connection_id: d.connection_id, bitrix24_id: d.bitrix24_id, name: d.name });
+    for (const d of departments) group(result.departments, d.employee_id, { id: d.id, connection_id: d.connection_id, bitrix24_id: d.bitrix24_id, name: d.name });
     return result;
   }
 

@@ -5,6 +5,7 @@ import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import { bitrix24UserId } from '../bitrix24/bitrix24-user';
 import { DomainException } from '../common/errors/domain.exception';
 import { CountryCode, normalizeEmail } from '../sync/rules';
+import { DepartmentSync } from '../sync/department-sync.service';
 import { SyncQueueService } from '../sync/sync-queue.service';
 import { SyncStore } from '../sync/sync-store';
 import { toRunDto } from '../sync/sync-runs.service';
@@ -28,6 +29,7 @@ export class UserCheckService {
     private readonly clients: Bitrix24ClientFactory,
     private readonly store: SyncStore,
     private readonly audit: AuditEventsRepository,
+    private readonly departments: DepartmentSync,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -47,7 +49,9 @@ export class UserCheckService {
 
     const user = users[0];
     const state = await this.store.loadChunkState(accountId, connectionId, users);
-    const result = checkUser(user, state, { edition: connection.edition, includeExtranet: connection.includeExtranet, defaultCountry: connection.defaultCountry as CountryCode });
+    // The department selection as a run applies it (the tree as stored).
+    const { check: inDepartmentScope } = await this.departments.runScope(connection);
+    const result = checkUser(user, state, { edition: connection.edition, includeExtranet: connection.includeExtranet, defaultCountry: connection.defaultCountry as CountryCode, inDepartmentScope });
     const run = input.apply ? await this.queue.requestUserRun(accountId, connectionId, bitrix24UserId(user), keyId) : null;
     if (run) {
       await this.audit.record(this.db.manager, { accountId, keyId, action: 'user_check.applied', connectionId, bitrix24UserId: bitrix24UserId(user), employeeId: result.employeeId, details: { runId: run.id, plannedOutcome: result.outcome } });

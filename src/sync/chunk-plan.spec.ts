@@ -110,7 +110,7 @@ describe('planChunk', () => {
     state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee' });
     state.employees.set('e1', employee('e1'));
     const plan = planChunk([user(1, { ACTIVE: false, EMAIL: '' })], state, settings, newId);
-    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'e1', fromState: 'active' }]);
+    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'e1', kind: 'dismissed', fromState: 'active' }]);
     expect(plan.items[0]).toMatchObject({ outcome: 'skipped', reason: 'missing_email' });
   });
 
@@ -135,7 +135,59 @@ describe('planChunk', () => {
     state.employees.set('m1', employee('m1'));
     const plan = planChunk([user(1, { ACTIVE: false })], state, settings, newId);
     expect(plan.newLinks[0]).toMatchObject({ employeeId: 'm1', state: 'dismissed', matchedBy: 'email' });
-    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'm1', fromState: 'new' }]);
+    expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'm1', kind: 'dismissed', fromState: 'new' }]);
+  });
+
+  describe('with a department selection (issue 13)', () => {
+    // Departments 1 and 2 are selected; 9 is not.
+    const scoped: ChunkSettings = { ...settings, inDepartmentScope: (ids) => ids.some((id) => id === 1 || id === 2) };
+    const linked = (state: 'active' | 'dismissed' | 'out_of_scope', departmentIds = [1]) => {
+      const s = empty();
+      s.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state, departmentIds, userType: 'employee' });
+      s.employees.set('e1', employee('e1'));
+      return s;
+    };
+
+    it.each<[string, number[], boolean]>([
+      ['in a selected department', [1], true],
+      ['one of several departments selected', [9, 2], true],
+      ['no selected department', [9], false],
+    ])('a new user %s is created: %s', (_name, departments, created) => {
+      const plan = planChunk([user(1, { UF_DEPARTMENT: departments })], empty(), scoped, newId);
+      expect(plan.newEmployees.length > 0).toBe(created);
+      if (!created) expect(plan.items).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'out_of_scope', details: { cause: 'departments', departmentIds: departments } })]);
+    });
+
+    it('an active linked user leaving the selection: removal at the end of the run, departments kept current, fields not synced', () => {
+      const plan = planChunk([user(1, { UF_DEPARTMENT: [9], NAME: 'Changed' })], linked('active'), scoped, newId);
+      expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'e1', kind: 'out_of_scope', fromState: 'active' }]);
+      expect(plan.linkUpdates).toEqual([{ bitrix24UserId: 1, state: 'active', stateChanged: false, departmentIds: [9], userType: 'employee' }]);
+      expect(plan.employeeUpdates).toEqual([]);
+    });
+
+    it('back in the selection: active again, reported, not put back on the responsible list', () => {
+      const plan = planChunk([user(1, { UF_DEPARTMENT: [2] })], linked('out_of_scope', [9]), scoped, newId);
+      expect(plan.linkUpdates).toEqual([{ bitrix24UserId: 1, state: 'active', stateChanged: true, departmentIds: [2], userType: 'employee' }]);
+      expect(plan.items.find((i) => i.outcome === 'back_in_scope')?.details).toMatchObject({ previousState: 'out_of_scope', responsibleRestored: false });
+      expect(plan.pendingDismissals).toEqual([]);
+    });
+
+    it('still out of the selection: nothing happens', () => {
+      const plan = planChunk([user(1, { UF_DEPARTMENT: [9] })], linked('out_of_scope', [9]), scoped, newId);
+      expect(plan.linkUpdates).toEqual([]);
+      expect(plan.pendingDismissals).toEqual([]);
+    });
+
+    it('dismissed while out of the selection: a dismissal (the owner may have put them back on the list)', () => {
+      const plan = planChunk([user(1, { UF_DEPARTMENT: [9], ACTIVE: false })], linked('out_of_scope', [9]), scoped, newId);
+      expect(plan.pendingDismissals).toEqual([{ bitrix24UserId: 1, employeeId: 'e1', kind: 'dismissed', fromState: 'out_of_scope' }]);
+    });
+
+    it('keeps UF_DEPARTMENT in Bitrix24 order and treats a reorder as a change', () => {
+      const plan = planChunk([user(1, { UF_DEPARTMENT: [2, 1] })], linked('active', [1, 2]), scoped, newId);
+      expect(plan.linkUpdates[0].departmentIds).toEqual([2, 1]);
+      expect(plan.items[0]).toMatchObject({ outcome: 'updated', details: { changedFields: ['departments'] } });
+    });
   });
 
   it("skips a user the owner excluded (never matched by email or created) and says when a link is the owner's", () => {

@@ -8,6 +8,7 @@ import {
   EmployeeFields,
   isInScope,
   LinkState,
+  LinkTransition,
   nextLinkState,
   normalizeEmail,
   observeUser,
@@ -18,6 +19,8 @@ export interface ChunkSettings {
   edition: 'cloud' | 'on_premise';
   includeExtranet: boolean;
   defaultCountry: CountryCode;
+  /** The department selection (rules/department-scope.rule.ts) for a user's UF_DEPARTMENT; absent = everyone. */
+  inDepartmentScope?: (departmentIds: number[]) => boolean;
 }
 
 export interface ExistingLink {
@@ -57,11 +60,12 @@ export interface ChunkPlan {
   newLinks: Array<{ bitrix24UserId: number; employeeId: string; state: LinkState; matchedBy: 'created' | 'email'; departmentIds: number[]; userType: string | null }>;
   linkUpdates: Array<{ bitrix24UserId: number; state: LinkState; stateChanged: boolean; departmentIds: number[]; userType: string | null }>;
   /**
-   * Dismissals, applied when the run finishes (removal guard): active links seen
-   * inactive, and existing employees just linked by email to a user who has left
-   * (the link is born dismissed, but they may be on the responsible list).
+   * Removals, applied when the run finishes (removal guard): active links seen inactive,
+   * existing employees just linked by email to a user who has left (the link is born
+   * dismissed, but they may be on the responsible list), and active links whose user is
+   * outside the department selection now (out_of_scope, issue 13 rule 2).
    */
-  pendingDismissals: Array<{ bitrix24UserId: number; employeeId: string; fromState: 'active' | 'new' }>;
+  pendingDismissals: Array<{ bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'out_of_scope'; fromState: LinkState | 'new' }>;
   items: RunItem[];
   seenIds: number[];
 }
@@ -73,6 +77,7 @@ export function displayName(user: Bitrix24User): string {
   return (email || `Bitrix24 user #${String(user.ID)}`).slice(0, 300);
 }
 
+// Order matters: the first UF_DEPARTMENT department decides the manager (rules/heads.rule.ts).
 const sameIds = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
@@ -97,14 +102,15 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
     const name = displayName(user);
     const link = state.links.get(id) ?? null;
     const observation = observeUser(user);
-    const departments = departmentIds(user).sort((a, b) => a - b);
+    const departments = departmentIds(user);
+    const inDepartmentScope = settings.inDepartmentScope ? settings.inDepartmentScope(departments) : true;
     const userType = typeof user.USER_TYPE === 'string' && user.USER_TYPE ? user.USER_TYPE : null;
     const skip = (reason: SkipReason, details: Record<string, unknown> | null = null) =>
       plan.items.push({ bitrix24UserId: id, employeeId: link?.employeeId ?? null, outcome: 'skipped', reason, name, details });
 
     // Link state is followed even for users whose fields we cannot import, so a
     // dismissed person leaves the responsible list whatever else is wrong with the record.
-    const linkTransition = link ? nextLinkState(link.state, observation, false) : null;
+    const linkTransition = link ? nextLinkState(link.state, observation, false, inDepartmentScope) : null;
 
     // The owner's decision beats automatic matching: an excluded user is never matched
     // (by email or by creating an employee) until the owner lifts the exclusion.
@@ -113,6 +119,13 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
       continue;
     }
 
+    // Outside the department selection: never created; a linked employee is kept, its
+    // link follows (out_of_scope) with its departments kept current, its fields are not.
+    if (!inDepartmentScope && isInScope(user, settings.includeExtranet)) {
+      skip('out_of_scope', { cause: 'departments', departmentIds: departments });
+      if (link && linkTransition) applyLinkTransition(plan, link, linkTransition, departments, userType, name, true);
+      continue;
+    }
     const problem: SkipReason | null = !isInScope(user, settings.includeExtranet) ? 'out_of_scope' : checkRequiredFields(user, settings.edition);
     if (problem) {
       skip(problem, problem === 'out_of_scope' ? { userType } : null);
@@ -175,7 +188,7 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
       // A first sight of a dismissed user links them as dismissed: history joins up, and
       // nobody is put on the responsible list for a person who has left.
       plan.newLinks.push({ bitrix24UserId: id, employeeId, state: observation === 'seen_inactive' ? 'dismissed' : 'active', matchedBy: primary === 'created' ? 'created' : 'email', departmentIds: departments, userType });
-      if (observation === 'seen_inactive' && primary === 'linked_by_email') plan.pendingDismissals.push({ bitrix24UserId: id, employeeId, fromState: 'new' });
+      if (observation === 'seen_inactive' && primary === 'linked_by_email') plan.pendingDismissals.push({ bitrix24UserId: id, employeeId, kind: 'dismissed', fromState: 'new' });
     }
 
     const outcome = primary === 'updated' && changed.length === 0 ? 'unchanged' : primary;
@@ -190,31 +203,33 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
 function applyLinkTransition(
   plan: ChunkPlan,
   link: ExistingLink,
-  transition: { state: LinkState; outcome: string | null },
+  transition: LinkTransition,
   departments: number[],
   userType: string | null,
   name: string,
   updateDetails: boolean,
 ): void {
-  if (transition.outcome === 'dismissed') {
-    plan.pendingDismissals.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId, fromState: 'active' });
-  }
-  const reactivated = transition.outcome === 'reactivated';
+  // Removals wait for the end of the run (removal guard); the link keeps its state until then.
+  const removal = transition.outcome === 'dismissed' || transition.outcome === 'out_of_scope' ? transition.outcome : null;
+  if (removal) plan.pendingDismissals.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId, kind: removal, fromState: link.state });
+  const state = removal ? link.state : transition.state;
+  const stateChanged = state !== link.state;
   const detailsChanged = updateDetails && (!sameIds(link.departmentIds, departments) || link.userType !== userType);
-  if (reactivated || detailsChanged) {
+  if (stateChanged || detailsChanged) {
     plan.linkUpdates.push({
       bitrix24UserId: link.bitrix24UserId,
-      state: reactivated ? 'active' : link.state,
-      stateChanged: reactivated,
+      state,
+      stateChanged,
       departmentIds: updateDetails ? departments : link.departmentIds,
       userType: updateDetails ? userType : link.userType,
     });
   }
-  if (reactivated) {
+  // Neither a re-hire nor a return into the selection puts anyone back on the responsible list (seeds/002 item 6 is one-way).
+  if (transition.outcome === 'reactivated' || transition.outcome === 'back_in_scope') {
     plan.items.push({
       bitrix24UserId: link.bitrix24UserId,
       employeeId: link.employeeId,
-      outcome: 'reactivated',
+      outcome: transition.outcome,
       reason: null,
       name,
       details: { previousState: link.state, responsibleRestored: false, note: 'Not put back on the responsible list automatically' },

@@ -14,6 +14,7 @@ import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules'
 import { countItems, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { SyncStore } from './sync-store';
+import { DepartmentSync } from './department-sync.service';
 import { untaggedNameSql } from '../employees/employee-sql';
 
 export class RunAborted extends Error {
@@ -36,7 +37,7 @@ export interface RunResult {
   guard: Record<string, unknown> | null;
 }
 
-export type Removal = { bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted'; fromState: string };
+export type Removal = { bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' | 'out_of_scope'; fromState: string };
 
 /**
  * Executes one run: a full import of the portal's users, or the users named by an
@@ -55,24 +56,35 @@ export class SyncEngine {
     private readonly clients: Bitrix24ClientFactory,
     private readonly store: SyncStore,
     private readonly runs: SyncRunsRepository,
+    private readonly departments: DepartmentSync,
   ) {}
 
   async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
     // The run may wait out rate limits, operating-time blocks and 503 storms until its deadline.
     const client = await this.clients.forConnection(connection.id, { deadlineAt: Date.now() + this.config.sync.runDeadlineSeconds * 1000 });
     const ctx = new RunContext(run, connection, control);
+    if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.settings.inDepartmentScope = (await this.departments.runScope(connection)).check;
     if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
     return this.executeFull(ctx, client);
   }
 
   private async executeFull(ctx: RunContext, client: Bitrix24Client): Promise<RunResult> {
     const departments: Bitrix24Department[] = [];
+    // A department selection must be known before the first user is planned: the tree is
+    // read first (a few requests) and the export then skips department pages.
+    const treeFirst = this.departments.needsTreeFirst(ctx.connection);
+    if (treeFirst) {
+      // A preview reports the tree's changes and reads the selection against the tree as stored.
+      const tree = await client.departments();
+      await this.recordItems(ctx, ctx.dryRun ? await this.departments.previewTree(ctx.connection, tree) : await this.departments.syncTree(ctx.accountId, ctx.connection, tree));
+      ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection)).check;
+    }
     // Strictly one page at a time: fetching the next page ahead saved little on two cores
     // and cost ~30 MB of peak RSS at 100,000 users (bench/README.md).
     // requireAdmin: the first request checks user.admin; a user who is not a portal
     // administrator sees only part of the portal (admin-rights.ts), so the run stops there.
     try {
-      for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId), requireAdmin: true })) {
+      for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId), requireAdmin: true, departments: !treeFirst })) {
         ctx.control.throwIfAborted();
         ctx.total = page.totalUsers;
         departments.push(...page.departments);
@@ -84,7 +96,8 @@ export class SyncEngine {
       }
       throw error;
     }
-    if (!ctx.dryRun) await this.store.saveDepartments(ctx.accountId, ctx.connectionId, departments);
+    // A preview reports the tree's changes and writes no department row.
+    if (!treeFirst) await this.recordItems(ctx, ctx.dryRun ? await this.departments.previewTree(ctx.connection, departments) : await this.departments.syncTree(ctx.accountId, ctx.connection, departments));
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const removals = [...ctx.pendingDismissals];
@@ -105,7 +118,24 @@ export class SyncEngine {
       ctx.counters.exportUntrusted = true;
       this.logger.warn({ msg: 'export came back empty while links exist; nobody is marked deleted', connectionId: ctx.connectionId });
     }
-    return this.finish(ctx, removals, links.active, trusted);
+    return this.withPeople(ctx, await this.finish(ctx, removals, links.active, trusted));
+  }
+
+  /** Memberships, heads and managers follow the people this run imported (and removed). */
+  private async withPeople(ctx: RunContext, result: RunResult): Promise<RunResult> {
+    // Memberships, heads and managers are derived from what real runs wrote: not previewed.
+    if (ctx.dryRun) return result;
+    await this.recordItems(ctx, await this.departments.syncPeople(ctx.accountId, ctx.connection));
+    return result;
+  }
+
+  private async recordItems(ctx: RunContext, items: RunItem[]): Promise<void> {
+    if (!items.length) return;
+    await this.db.transaction(async (manager) => {
+      await this.store.insertItems(manager, ctx.runId, items);
+      countItems(ctx.counters, items);
+      await this.runs.progress(ctx.runId, ctx.processed, ctx.total, ctx.counters, manager);
+    });
   }
 
   private async executeEvent(ctx: RunContext, client: Bitrix24Client, userIds: number[]): Promise<RunResult> {
@@ -121,7 +151,7 @@ export class SyncEngine {
       countItems(ctx.counters, missing);
     }
     const links = await this.store.countLinks(ctx.connectionId);
-    return this.finish(ctx, [...ctx.pendingDismissals], links.active, false);
+    return this.withPeople(ctx, await this.finish(ctx, [...ctx.pendingDismissals], links.active, false));
   }
 
   private async processChunk(ctx: RunContext, users: Bitrix24User[]): Promise<void> {
@@ -130,7 +160,7 @@ export class SyncEngine {
     const plan = planChunk(users, state, ctx.settings, randomUUID);
     if (ctx.dryRun) ctx.preview.remember(plan);
     for (const id of plan.seenIds) ctx.seen.add(id);
-    ctx.pendingDismissals.push(...plan.pendingDismissals.map((d) => ({ ...d, kind: 'dismissed' as const })));
+    ctx.pendingDismissals.push(...plan.pendingDismissals);
     ctx.processed += users.length;
     countItems(ctx.counters, plan.items);
     await this.db.transaction(async (manager) => {
@@ -163,6 +193,7 @@ export class SyncEngine {
       linkedActive,
       dismissals: removals.filter((r) => r.kind === 'dismissed').length,
       deletions: removals.filter((r) => r.kind === 'deleted').length,
+      outOfScope: removals.filter((r) => r.kind === 'out_of_scope').length,
       held: verdict.hold,
     };
     if (verdict.hold) {
@@ -263,7 +294,7 @@ class RunContext {
   readonly runId: string;
   readonly accountId: string;
   readonly connectionId: string;
-  readonly settings: ChunkSettings;
+  settings: ChunkSettings;
   readonly counters: RunCounters = {};
   readonly seen = new Set<number>();
   readonly pendingDismissals: Removal[] = [];

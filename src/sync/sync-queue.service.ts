@@ -64,6 +64,12 @@ export class SyncQueueService implements Bitrix24EventSink {
     this.worker.wake(false);
   }
 
+  async fullRunNeeded(accountId: string, connectionId: string, keyId: string): Promise<void> {
+    const { run } = await this.runs.queueFullRun(accountId, connectionId, 'manual', keyId);
+    this.logger.log({ msg: 'full run queued after a settings change', connectionId, runId: run.id });
+    this.worker.wake(false);
+  }
+
   async connectionReady(connectionId: string): Promise<void> {
     await this.db.query(`UPDATE bitrix24_connection SET next_sync_at = now() WHERE id = $1 AND state = 'active'`, [connectionId]);
     this.worker.wake();

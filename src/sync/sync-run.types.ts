@@ -10,6 +10,17 @@ export const OUTCOMES = [
   'reactivated',
   'removed_from_responsible',
   'phone_rejected',
+  // issue 13: people leaving and re-entering the department selection…
+  'out_of_scope',
+  'back_in_scope',
+  // …and the tree itself (bitrix24UserId null, name = the department's).
+  'department_created',
+  'department_renamed',
+  'department_moved',
+  'department_absent',
+  'department_returned',
+  /** A head who is not imported: the department's head stays empty; reason = rules/heads.rule.ts HeadProblem. */
+  'head_unresolved',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

@@ -113,7 +113,7 @@ export class SyncRunsService {
    */
   async confirmRemovals(accountId: string, id: string, keyId: string): Promise<SyncRunDto> {
     const run = await this.requireHeld(accountId, id);
-    const pending: Array<{ bitrix24_user_id: number; kind: 'dismissed' | 'deleted'; employee_id: string; state: string }> = await this.db.query(
+    const pending: Array<{ bitrix24_user_id: number; kind: Removal['kind']; employee_id: string; state: string }> = await this.db.query(
       `SELECT p.bitrix24_user_id, p.kind, l.employee_id, l.state
          FROM sync_pending_removal p JOIN bitrix24_user_link l ON l.connection_id = p.connection_id AND l.bitrix24_user_id = p.bitrix24_user_id
         WHERE p.run_id = $1 AND l.state <> p.kind AND (p.kind = 'deleted' OR l.state = 'active')`,

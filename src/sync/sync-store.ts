@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Bitrix24Department } from '../bitrix24/bitrix24-user';
 import { normalizeEmail } from './rules';
 import type { ChunkPlan, ChunkState, EmailCandidate, ExistingEmployee, ExistingLink } from './chunk-plan';
 import type { RunItem } from './sync-run.types';
@@ -42,7 +41,7 @@ export class SyncStore {
       [connectionId, userIds],
     );
     const links = new Map<number, ExistingLink>(
-      linkRows.map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])].sort((a, b) => a - b), userType: r.user_type, matchedBy: r.matched_by }]),
+      linkRows.map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])], userType: r.user_type, matchedBy: r.matched_by }]),
     );
     const emails = [...new Set(users.filter((u) => !links.has(Number(u.ID))).map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
     const candidateRows = emails.length
@@ -164,30 +163,6 @@ export class SyncStore {
     );
   }
 
-  /** Departments of a portal: upserted, and the ones no longer returned flagged absent. */
-  async saveDepartments(accountId: string, connectionId: string, departments: Bitrix24Department[]): Promise<void> {
-    const rows = departments
-      .map((d) => ({ id: Number(d.ID), name: String(d.NAME ?? '').slice(0, 300), parent: d.PARENT ? Number(d.PARENT) || null : null, head: d.UF_HEAD ? Number(d.UF_HEAD) || null : null, sort: d.SORT ? Number(d.SORT) || null : null }))
-      .filter((d) => Number.isSafeInteger(d.id) && d.id > 0);
-    await this.db.transaction(async (m) => {
-      if (rows.length) {
-        await this.q(
-          m,
-          `INSERT INTO bitrix24_department (connection_id, bitrix24_id, account_id, name, parent_id, head_bitrix24_user_id, sort, present)
-           SELECT $1, t.id, $2, t.name, t.parent, t.head, t.sort, true
-             FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[]) AS t(id, name, parent, head, sort)
-           ON CONFLICT (connection_id, bitrix24_id) DO UPDATE
-             SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, head_bitrix24_user_id = EXCLUDED.head_bitrix24_user_id,
-                 sort = EXCLUDED.sort, present = true, updated_at = now()
-           WHERE (bitrix24_department.name, bitrix24_department.parent_id, bitrix24_department.head_bitrix24_user_id, bitrix24_department.sort, bitrix24_department.present)
-                 IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_id, EXCLUDED.head_bitrix24_user_id, EXCLUDED.sort, true)`,
-          [connectionId, accountId, rows.map((r) => r.id), rows.map((r) => r.name), rows.map((r) => r.parent), rows.map((r) => r.head), rows.map((r) => r.sort)],
-        );
-      }
-      await this.q(m, `UPDATE bitrix24_department SET present = false, updated_at = now() WHERE connection_id = $1 AND present AND NOT (bitrix24_id = ANY($2::int[]))`, [connectionId, rows.map((r) => r.id)]);
-    });
-  }
-
   /** Links of this portal not seen in a complete export (candidates for "deleted"). */
   async unseenLinks(connectionId: string, seenIds: number[]): Promise<ExistingLink[]> {
     const rows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state'] }>>(
@@ -216,7 +191,7 @@ export class SyncStore {
   }
 
   /** Applies removals (dismissed/deleted) and takes those employees off the responsible list. Returns who was removed from it. */
-  async applyRemovals(manager: EntityManager, accountId: string, connectionId: string, removals: Array<{ bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' }>): Promise<string[]> {
+  async applyRemovals(manager: EntityManager, accountId: string, connectionId: string, removals: Array<{ bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' | 'out_of_scope' }>): Promise<string[]> {
     if (!removals.length) return [];
     await this.q(
       manager,

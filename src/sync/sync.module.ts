@@ -9,6 +9,8 @@ import { SyncRunsController } from './sync-runs.controller';
 import { SyncRunsRepository } from './sync-runs.repository';
 import { SyncRunsService } from './sync-runs.service';
 import { SyncStore } from './sync-store';
+import { DepartmentStore } from './department-store';
+import { DepartmentSync } from './department-sync.service';
 import { SyncWorker } from './sync-worker.service';
 
 /**
@@ -22,6 +24,8 @@ import { SyncWorker } from './sync-worker.service';
   controllers: [SyncRunsController],
   providers: [
     SyncStore,
+    DepartmentStore,
+    DepartmentSync,
     SyncRunsRepository,
     SyncEngine,
     SyncWorker,
@@ -29,6 +33,6 @@ import { SyncWorker } from './sync-worker.service';
     SyncRunsService,
     { provide: BITRIX24_EVENT_SINK, useExisting: SyncQueueService },
   ],
-  exports: [BITRIX24_EVENT_SINK, SyncWorker, SyncStore, SyncQueueService],
+  exports: [BITRIX24_EVENT_SINK, SyncWorker, SyncStore, SyncQueueService, DepartmentSync],
 })
 export class SyncModule {}

@@ -99,6 +99,10 @@ describe('incoming-webhook connections (on-premise portals)', () => {
       schedule: { kind: 'daily', intervalMinutes: null, dailyTimesUtc: ['06:00', '18:00'] },
       removalGuardPercent: 35,
       rateLimit: { perSecond: 5, burst: 250 },
+      // Untouched: every department, heads and managers on (issue 13).
+      departmentScope: { mode: 'all', bitrix24DepartmentIds: [], includeNewDepartments: true },
+      departmentScopeSavedAt: null,
+      syncManagers: true,
     });
     const next = new Date(daily.body.sync.nextSyncAt);
     expect(['06:00', '18:00']).toContain(next.toISOString().slice(11, 16));

@@ -10,7 +10,7 @@ function person(id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User {
 }
 
 /** Every row a run could write, as one comparable value per table (the report tables aside). */
-const WRITTEN_TABLES = ['employee', 'employee_phone', 'bitrix24_user_link', 'responsible_employee', 'bitrix24_department', 'bitrix24_user_exclusion'];
+const WRITTEN_TABLES = ['employee', 'employee_phone', 'bitrix24_user_link', 'responsible_employee', 'bitrix24_department', 'department', 'employee_department', 'bitrix24_user_exclusion'];
 
 describe('preview: POST /bitrix24/connections/{id}/sync { "dryRun": true }', () => {
   let env: PortalAndApp;
@@ -53,7 +53,7 @@ describe('preview: POST /bitrix24/connections/{id}/sync { "dryRun": true }', () 
     const before = await snapshot();
     const { sync: syncBefore } = await connection();
     const run = await preview();
-    expect(run).toMatchObject({ status: 'succeeded', dryRun: true, exportComplete: true, counters: { created: 4, linked_by_email: 1, skipped: 1 } });
+    expect(run).toMatchObject({ status: 'succeeded', dryRun: true, exportComplete: true, counters: { created: 4, linked_by_email: 1, skipped: 1, department_created: 1 } });
     expect(await snapshot()).toEqual(before);
     // Not the connection's last full sync, and the schedule did not move.
     const { sync: syncAfter } = await connection();

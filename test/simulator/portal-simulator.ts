@@ -886,6 +886,34 @@ export class PortalSimulator {
     return department;
   }
 
+  /**
+   * Changes a department as department.update does (api-reference/departments/department-update.md:
+   * NAME, SORT, PARENT, UF_HEAD): a rename, a move (PARENT) or a new head (UF_HEAD; null removes it).
+   */
+  updateDepartment(id: number | string, patch: Partial<Omit<Bitrix24Department, 'ID'>>): Bitrix24Department {
+    const index = binarySearchById(this.depts, toNum(id));
+    if (index < 0) throw new Error(`no department ${id}`);
+    const updated: Bitrix24Department = { ...this.depts[index], ...patch, ID: this.depts[index].ID };
+    for (const key of ['PARENT', 'UF_HEAD'] as const) {
+      if (updated[key] === null) delete updated[key];
+      else if (updated[key] !== undefined) updated[key] = toStr(updated[key]);
+    }
+    this.depts[index] = updated;
+    return updated;
+  }
+
+  /**
+   * Removes a department as department.delete does (api-reference/departments/department-delete.md).
+   * The page says nothing about subdepartments or members: the simulator removes only this
+   * department; children keep their PARENT and users their UF_DEPARTMENT, so the service
+   * meets references to a department department.get no longer returns.
+   */
+  deleteDepartment(id: number | string): void {
+    const index = binarySearchById(this.depts, toNum(id));
+    if (index < 0) throw new Error(`no department ${id}`);
+    this.depts.splice(index, 1);
+  }
+
   /** Replaces all departments. */
   setDepartments(list: Bitrix24Department[]): void {
     this.depts = list.map((d) => ({ ...d, ID: toStr(d.ID) })).sort((a, b) => toNum(a.ID) - toNum(b.ID));

@@ -176,7 +176,7 @@ describe('employee import rules against the simulator (seeds/002)', () => {
     ]);
     env.sim.setUsers([...env.sim.users, person(60, { UF_DEPARTMENT: [7, 1] })]);
     await synchronize(env.t, acme, connectionId);
-    expect((await employeeByBitrix24Id(env.t, connectionId, 60))!.department_ids).toEqual([1, 7]);
+    expect((await employeeByBitrix24Id(env.t, connectionId, 60))!.department_ids).toEqual([7, 1]); // Bitrix24 order: the first decides the manager
     const departments = await env.t.dataSource.query(`SELECT bitrix24_id, name, parent_id, head_bitrix24_user_id FROM bitrix24_department WHERE connection_id = $1 ORDER BY bitrix24_id`, [connectionId]);
     expect(departments).toEqual([
       { bitrix24_id: 1, name: 'Company', parent_id: null, head_bitrix24_user_id: 1 },
@@ -184,7 +184,7 @@ describe('employee import rules against the simulator (seeds/002)', () => {
     ]);
     const employee = await employeeByBitrix24Id(env.t, connectionId, 60);
     const api = await request(env.t.url).get(`/api/v1/employees/${employee!.id}`).set(key()).expect(200);
-    expect(api.body.departments.map((d: { name: string }) => d.name).sort()).toEqual(['Company', 'Sales']);
+    expect(api.body.departments.map((d: { name: string }) => d.name)).toEqual(['Sales', 'Company']);
     expect(api.body.bitrix24Links[0]).toMatchObject({ connectionId, bitrix24UserId: 60, state: 'active', matchedBy: 'created' });
   });
 

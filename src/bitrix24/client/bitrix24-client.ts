@@ -78,6 +78,11 @@ export interface FullExportOptions {
    * before yielding anything when the token's user is not a portal administrator.
    */
   requireAdmin?: boolean;
+  /**
+   * false: read no department pages (the caller read the tree beforehand with
+   * departments(), because a department selection must be known before the first user).
+   */
+  departments?: boolean;
 }
 
 export interface ExportPage {
@@ -247,7 +252,7 @@ export class Bitrix24Client {
     let fetched = 0;
     let usersDone = false;
     let departmentTotal: number | null = null;
-    let departmentStarts: number[] = [0];
+    let departmentStarts: number[] = options.departments === false ? [] : [0];
     let adminPending = options.requireAdmin === true;
     let countPending = true;
     const retries = this.retryState();
@@ -352,6 +357,32 @@ export class Bitrix24Client {
     }
   }
 
+  /**
+   * Every department (api-reference/departments/department-get.md: paged by `start`, 50 a
+   * page, always counted): page one says how many follow, the rest go in batches of up to
+   * 50 pages. A failed read throws; the caller must not act on a partial tree.
+   */
+  async departments(): Promise<Bitrix24Department[]> {
+    const retries = this.retryState();
+    const first = await this.batchRetryingCommands({ d0: departmentPage(0) }, retries);
+    const found = rowsOf<Bitrix24Department>(first.result.d0);
+    const total = Number(first.total.d0 ?? found.length);
+    let starts: number[] = [];
+    for (let next = PAGE_SIZE; next < total; next += PAGE_SIZE) starts.push(next);
+    while (starts.length) {
+      const plan = this.planReads(DEPARTMENT_GET, starts.length);
+      if (plan.kind === 'wait') {
+        await this.sleepWithin(plan.until, plan.method, retries);
+        continue;
+      }
+      const commands: Record<string, BatchCommand> = Object.fromEntries(starts.slice(0, Math.max(1, plan.counts[0])).map((start) => [`d${start}`, departmentPage(start)]));
+      const batch = await this.batchRetryingCommands(commands, retries);
+      for (const key of Object.keys(commands)) found.push(...rowsOf<Bitrix24Department>(batch.result[key]));
+      starts = starts.slice(Object.keys(commands).length);
+    }
+    return found;
+  }
+
   /** Full records of the given users (dismissed ones included), 50 ids per command, nothing counted. */
   async usersById(ids: number[]): Promise<Bitrix24User[]> {
     const unique = [...new Set(ids)];
@@ -359,15 +390,7 @@ export class Bitrix24Client {
     let offset = 0;
     const retries = this.retryState();
     while (offset < unique.length) {
-      const plan = planBatch({
-        now: Date.now(),
-        fixed: [],
-        wanted: [{ method: USER_GET, count: Math.ceil((unique.length - offset) / PAGE_SIZE) }],
-        budgets: this.timings.budgets([USER_GET]),
-        requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
-        operatingLimitSeconds: this.options.operatingLimitSeconds ?? CLOUD_OPERATING_LIMIT_SECONDS,
-        maxCommands: MAX_BATCH_COMMANDS,
-      });
+      const plan = this.planReads(USER_GET, Math.ceil((unique.length - offset) / PAGE_SIZE));
       if (plan.kind === 'wait') {
         await this.sleepWithin(plan.until, plan.method, retries);
         continue;
@@ -382,6 +405,19 @@ export class Bitrix24Client {
       offset += Object.keys(commands).length * PAGE_SIZE;
     }
     return found;
+  }
+
+  /** How many pages of one method the next batch of independent reads may carry (planBatch). */
+  private planReads(method: string, count: number): ReturnType<typeof planBatch> {
+    return planBatch({
+      now: Date.now(),
+      fixed: [],
+      wanted: [{ method, count }],
+      budgets: this.timings.budgets([method]),
+      requestBudgetSeconds: this.options.requestBudgetSeconds ?? DEFAULT_REQUEST_BUDGET_SECONDS,
+      operatingLimitSeconds: this.options.operatingLimitSeconds ?? CLOUD_OPERATING_LIMIT_SECONDS,
+      maxCommands: MAX_BATCH_COMMANDS,
+    });
   }
 
   /**

@@ -96,6 +96,26 @@ export class RateLimitDto {
   burst: number;
 }
 
+export class DepartmentScopeDto {
+  @ApiProperty({ enum: ['all', 'selected'], description: 'all: every department; selected: the listed departments and their subdepartments' })
+  @IsIn(['all', 'selected'])
+  mode: 'all' | 'selected';
+
+  @ApiPropertyOptional({ type: [Number], example: [1, 15], description: 'mode=selected: Bitrix24 department IDs (department.get ID); each includes its subdepartments' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(2147483647, { each: true })
+  bitrix24DepartmentIds?: number[];
+
+  @ApiPropertyOptional({ default: true, description: 'mode=selected: departments that appear in Bitrix24 after the selection was saved are included automatically' })
+  @IsOptional()
+  @IsBoolean()
+  includeNewDepartments?: boolean;
+}
+
 export class UpdateConnectionDto {
   @ApiPropertyOptional({ enum: ['cloud', 'on_premise'], description: 'on_premise makes the department a required field' })
   @IsOptional()
@@ -132,6 +152,17 @@ export class UpdateConnectionDto {
   @ValidateNested()
   @Type(() => RateLimitDto)
   rateLimit?: RateLimitDto;
+
+  @ApiPropertyOptional({ type: DepartmentScopeDto, description: 'Which departments are imported; a change queues a full run' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DepartmentScopeDto)
+  departmentScope?: DepartmentScopeDto;
+
+  @ApiPropertyOptional({ description: 'Set department heads, supervisors and employee managers from Bitrix24 (UF_HEAD); on by default' })
+  @IsOptional()
+  @IsBoolean()
+  syncManagers?: boolean;
 }
 
 export class ConnectionErrorDto {
@@ -146,6 +177,9 @@ export class ConnectionSettingsDto {
   @ApiProperty({ type: ScheduleDto }) schedule: { kind: 'interval' | 'daily'; intervalMinutes: number | null; dailyTimesUtc: string[] | null };
   @ApiProperty() removalGuardPercent: number;
   @ApiProperty({ type: RateLimitDto }) rateLimit: RateLimitDto;
+  @ApiProperty({ type: DepartmentScopeDto }) departmentScope: { mode: 'all' | 'selected'; bitrix24DepartmentIds: number[]; includeNewDepartments: boolean };
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When the selection was last changed: departments first seen later count as new' }) departmentScopeSavedAt: string | null;
+  @ApiProperty() syncManagers: boolean;
 }
 
 export class ConnectionSyncStateDto {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
+import { PageCursor, PageLimit, toQueryBoolean } from '../../common/pagination';
 import { IsOneLine, toList } from '../../common/validation';
 import { EMPLOYEE_SORTS, type EmployeeSort } from '../employees.repository';
 import {
@@ -8,22 +9,16 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Length,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 
 const PHONE_INPUT = /^\+?[0-9()\-.\s]{3,40}$/;
 
-/** Query-string booleans: only the words true/false (and 1/0) are accepted. */
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
 export class PhoneDto {
   @ApiProperty({ example: '74951234567', description: 'Digits only' }) number: string;
@@ -33,7 +28,7 @@ export class PhoneDto {
 export class EmployeeLinkDto {
   @ApiProperty({ format: 'uuid' }) connectionId: string;
   @ApiProperty() bitrix24UserId: number;
-  @ApiProperty({ enum: ['active', 'dismissed', 'deleted'] }) state: string;
+  @ApiProperty({ enum: ['active', 'dismissed', 'deleted', 'out_of_scope'], description: 'out_of_scope: the user is outside the connection’s department selection' }) state: string;
   @ApiProperty({ format: 'date-time' }) stateSince: string;
   @ApiProperty({ enum: ['created', 'email'], description: 'How the employee was matched: created by the import, or linked by email' })
   matchedBy: string;
@@ -41,6 +36,7 @@ export class EmployeeLinkDto {
 }
 
 export class EmployeeDepartmentDto {
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'GET /api/v1/departments/{id}; null while the department has not been imported yet' }) id: string | null;
   @ApiProperty({ format: 'uuid' }) connectionId: string;
   @ApiProperty() bitrix24DepartmentId: number;
   @ApiProperty({ nullable: true, type: String }) name: string | null;
@@ -57,7 +53,9 @@ export class EmployeeDto {
   @ApiProperty() active: boolean;
   @ApiProperty({ description: 'On the account’s responsible-employees list' }) responsible: boolean;
   @ApiProperty({ type: [PhoneDto] }) phones: PhoneDto[];
-  @ApiProperty({ type: [EmployeeDepartmentDto] }) departments: EmployeeDepartmentDto[];
+  @ApiProperty({ type: [EmployeeDepartmentDto], description: 'Per linked portal, in Bitrix24’s UF_DEPARTMENT order (the first decides the manager)' }) departments: EmployeeDepartmentDto[];
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The head of the first department (its supervisor for the head); null when none, or sync managers is off' })
+  managerId: string | null;
   @ApiProperty({ type: [EmployeeLinkDto] }) bitrix24Links: EmployeeLinkDto[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
@@ -80,15 +78,15 @@ export class EmployeeFilterDto {
   source?: 'bitrix24' | 'manual';
 
   @ApiPropertyOptional({
-    description: 'One or more of active, dismissed, deleted, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
+    description: 'One or more of active, dismissed, deleted, out_of_scope, unlinked, comma-separated (e.g. "unlinked,active" hides dismissed people)',
     example: ['unlinked', 'active'],
   })
   @IsOptional()
   @Transform(toList)
   @IsArray()
-  @ArrayMaxSize(4)
-  @IsIn(['active', 'dismissed', 'deleted', 'unlinked'], { each: true })
-  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'unlinked'>;
+  @ArrayMaxSize(5)
+  @IsIn(['active', 'dismissed', 'deleted', 'out_of_scope', 'unlinked'], { each: true })
+  bitrix24State?: Array<'active' | 'dismissed' | 'deleted' | 'out_of_scope' | 'unlinked'>;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
@@ -97,13 +95,13 @@ export class EmployeeFilterDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(toBool)
+  @Transform(toQueryBoolean)
   @IsBoolean()
   active?: boolean;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(toBool)
+  @Transform(toQueryBoolean)
   @IsBoolean()
   responsible?: boolean;
 
@@ -114,6 +112,21 @@ export class EmployeeFilterDto {
   @IsOneLine()
   q?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: 'Members of this department (GET /api/v1/departments)' })
+  @IsOptional()
+  @IsUUID()
+  departmentId?: string;
+
+  @ApiPropertyOptional({ description: 'With departmentId: members of its subdepartments too', default: false })
+  @IsOptional()
+  @Transform(toQueryBoolean)
+  @IsBoolean()
+  includeSubdepartments?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'People whose manager is this employee' })
+  @IsOptional()
+  @IsUUID()
+  managerId?: string;
 }
 
 export class EmployeeSortDto extends EmployeeFilterDto {
@@ -124,18 +137,10 @@ export class EmployeeSortDto extends EmployeeFilterDto {
 }
 
 export class ListEmployeesQuery extends EmployeeSortDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page (of the same sort)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @PageCursor('nextCursor from the previous page (of the same sort)')
   cursor?: string;
 }
 

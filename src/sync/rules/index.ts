@@ -9,3 +9,6 @@ export * from './employee-changes.rule';
 export * from './link-state.rule';
 export * from './removal-guard.rule';
 export * from './schedule.rule';
+export * from './department-tree.rule';
+export * from './department-scope.rule';
+export * from './heads.rule';

@@ -35,6 +35,25 @@ describe('nextLinkState', () => {
   ])('%s + %s (export complete: %s) → %j', (current, observation, complete, expected) => {
     expect(nextLinkState(current, observation, complete)).toEqual(expected);
   });
+
+  // Department selection (issue 13, rule 2): only seen_active depends on it.
+  it.each<[LinkState | null, LinkObservation, boolean, LinkTransition]>([
+    ['active', 'seen_active', false, { state: 'out_of_scope', outcome: 'out_of_scope' }],
+    ['active', 'seen_active', true, { state: 'active', outcome: null }],
+    ['active', 'seen_inactive', false, { state: 'dismissed', outcome: 'dismissed' }],
+    ['out_of_scope', 'seen_active', true, { state: 'active', outcome: 'back_in_scope' }],
+    ['out_of_scope', 'seen_active', false, { state: 'out_of_scope', outcome: null }],
+    ['out_of_scope', 'seen_inactive', false, { state: 'dismissed', outcome: 'dismissed' }],
+    ['out_of_scope', 'seen_inactive', true, { state: 'dismissed', outcome: 'dismissed' }],
+    ['out_of_scope', 'missing', true, { state: 'deleted', outcome: 'deleted' }],
+    ['dismissed', 'seen_active', false, { state: 'out_of_scope', outcome: null }],
+    ['dismissed', 'seen_active', true, { state: 'active', outcome: 'reactivated' }],
+    ['deleted', 'seen_active', false, { state: 'out_of_scope', outcome: null }],
+    ['dismissed', 'seen_inactive', false, { state: 'dismissed', outcome: null }],
+    [null, 'seen_active', false, { state: 'out_of_scope', outcome: null }],
+  ])('%s + %s (in scope: %s) → %j', (current, observation, inScope, expected) => {
+    expect(nextLinkState(current, observation, true, inScope)).toEqual(expected);
+  });
 });
 
 describe('observeUser', () => {
@@ -56,6 +75,8 @@ describe('shouldRemoveFromResponsible', () => {
     ['dismissed', true],
     ['deleted', true],
     ['reactivated', false],
+    ['out_of_scope', true],
+    ['back_in_scope', false],
     [null, false],
   ])('%s → %s', (outcome, expected) => {
     expect(shouldRemoveFromResponsible(outcome)).toBe(expected);

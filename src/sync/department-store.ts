@@ -1,0 +1,204 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../database/query-rows';
+import type { CleanDepartment, DepartmentHeads, DepartmentTreePlan, HeadProblem, LinkedPerson, LinkState, StoredDepartment } from './rules';
+
+export interface DepartmentRecord extends StoredDepartment {
+  id: string;
+  firstSeenAt: Date;
+  inScope: boolean;
+  parentId: string | null;
+  headEmployeeId: string | null;
+  supervisorEmployeeId: string | null;
+  membersManagerId: string | null;
+  headProblem: HeadProblem | null;
+}
+
+/**
+ * The department phase's SQL (issue 13): the account's root and the portal's node, the
+ * portal's departments, memberships, heads and managers. Every statement is scoped by
+ * account and connection; nothing here deletes a department.
+ */
+@Injectable()
+export class DepartmentStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** The root (named after the account) and this portal's node under it; names follow renames. */
+  async ensureNodes(manager: EntityManager, accountId: string, connectionId: string, portalName: string): Promise<{ rootId: string; portalId: string }> {
+    const [root] = await queryRows<{ id: string }>(
+      manager,
+      `INSERT INTO department (account_id, kind, name) SELECT a.id, 'root', a.name FROM account a WHERE a.id = $1
+       ON CONFLICT (account_id) WHERE kind = 'root' DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+         WHERE department.name IS DISTINCT FROM EXCLUDED.name
+       RETURNING id`,
+      [accountId],
+    );
+    const rootId = root?.id ?? (await queryRows<{ id: string }>(manager, `SELECT id FROM department WHERE account_id = $1 AND kind = 'root'`, [accountId]))[0].id;
+    const [portal] = await queryRows<{ id: string }>(
+      manager,
+      `INSERT INTO department (account_id, kind, connection_id, parent_id, name) VALUES ($1, 'portal', $2, $3, $4)
+       ON CONFLICT (connection_id) WHERE kind = 'portal' DO UPDATE SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, present = true, updated_at = now()
+         WHERE (department.name, department.parent_id, department.present) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_id, true)
+       RETURNING id`,
+      [accountId, connectionId, rootId, portalName],
+    );
+    const portalId = portal?.id ?? (await queryRows<{ id: string }>(manager, `SELECT id FROM department WHERE connection_id = $1 AND kind = 'portal'`, [connectionId]))[0].id;
+    return { rootId, portalId };
+  }
+
+  async load(connectionId: string, manager: EntityManager = this.db.manager): Promise<DepartmentRecord[]> {
+    const rows = await queryRows<{
+      id: string;
+      bitrix24_id: number;
+      name: string;
+      bitrix24_parent_id: number | null;
+      sort: number | null;
+      head_bitrix24_user_id: number | null;
+      present: boolean;
+      first_seen_at: Date;
+      in_scope: boolean;
+      parent_id: string | null;
+      head_employee_id: string | null;
+      supervisor_employee_id: string | null;
+      members_manager_id: string | null;
+      head_problem: HeadProblem | null;
+    }>(
+      manager,
+      `SELECT id, bitrix24_id, name, bitrix24_parent_id, sort, head_bitrix24_user_id, present, first_seen_at, in_scope, parent_id,
+              head_employee_id, supervisor_employee_id, members_manager_id, head_problem
+         FROM department WHERE connection_id = $1 AND kind = 'bitrix24' ORDER BY bitrix24_id`,
+      [connectionId],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      bitrix24Id: r.bitrix24_id,
+      name: r.name,
+      bitrix24ParentId: r.bitrix24_parent_id,
+      sort: r.sort,
+      headUserId: r.head_bitrix24_user_id,
+      present: r.present,
+      firstSeenAt: r.first_seen_at,
+      inScope: r.in_scope,
+      parentId: r.parent_id,
+      headEmployeeId: r.head_employee_id,
+      supervisorEmployeeId: r.supervisor_employee_id,
+      membersManagerId: r.members_manager_id,
+      headProblem: r.head_problem,
+    }));
+  }
+
+  /** Writes a tree plan: new and changed rows, absent ones, then every row's place and scope. */
+  async applyTree(
+    manager: EntityManager,
+    accountId: string,
+    connectionId: string,
+    portalId: string,
+    plan: DepartmentTreePlan,
+    placement: Array<{ bitrix24Id: number; treeParentBitrix24Id: number | null; inScope: boolean }>,
+  ): Promise<void> {
+    if (plan.upserts.length) {
+      const u: CleanDepartment[] = plan.upserts;
+      await manager.query(
+        `INSERT INTO department (account_id, kind, connection_id, bitrix24_id, bitrix24_parent_id, parent_id, name, sort, head_bitrix24_user_id, present)
+         SELECT $1, 'bitrix24', $2, t.id, t.parent, $3, t.name, t.sort, t.head, true
+           FROM unnest($4::int[], $5::text[], $6::int[], $7::int[], $8::int[]) AS t(id, name, parent, head, sort)
+         ON CONFLICT (connection_id, bitrix24_id) WHERE kind = 'bitrix24' DO UPDATE
+           SET name = EXCLUDED.name, bitrix24_parent_id = EXCLUDED.bitrix24_parent_id, sort = EXCLUDED.sort,
+               head_bitrix24_user_id = EXCLUDED.head_bitrix24_user_id, present = true, absent_since = NULL, updated_at = now()`,
+        [accountId, connectionId, portalId, u.map((d) => d.bitrix24Id), u.map((d) => d.name), u.map((d) => d.bitrix24ParentId), u.map((d) => d.headUserId), u.map((d) => d.sort)],
+      );
+    }
+    if (plan.absent.length) {
+      await manager.query(
+        `UPDATE department SET present = false, absent_since = now(), updated_at = now()
+          WHERE connection_id = $1 AND kind = 'bitrix24' AND present AND bitrix24_id = ANY($2::int[])`,
+        [connectionId, plan.absent],
+      );
+    }
+    if (placement.length) {
+      await manager.query(
+        `UPDATE department d SET parent_id = coalesce(p.id, $2::uuid), in_scope = t.in_scope, updated_at = now()
+           FROM unnest($3::int[], $4::int[], $5::boolean[]) AS t(id, parent, in_scope)
+           LEFT JOIN department p ON p.connection_id = $1 AND p.kind = 'bitrix24' AND p.bitrix24_id = t.parent
+          WHERE d.connection_id = $1 AND d.kind = 'bitrix24' AND d.bitrix24_id = t.id
+            AND (d.parent_id, d.in_scope) IS DISTINCT FROM (coalesce(p.id, $2::uuid), t.in_scope)`,
+        [connectionId, portalId, placement.map((p) => p.bitrix24Id), placement.map((p) => p.treeParentBitrix24Id), placement.map((p) => p.inScope)],
+      );
+    }
+  }
+
+  /**
+   * Memberships follow the links' UF_DEPARTMENT lists (Bitrix24 order, 1-based). Written as
+   * a difference, so a run where nobody changed department writes nothing.
+   */
+  async syncMemberships(connectionId: string): Promise<void> {
+    await this.db.transaction(async (m) => {
+      const wanted = `SELECT d.id AS department_id, l.employee_id, min(o.pos)::smallint AS position
+                        FROM bitrix24_user_link l
+                        CROSS JOIN LATERAL unnest(l.department_ids) WITH ORDINALITY AS o(bid, pos)
+                        JOIN department d ON d.connection_id = l.connection_id AND d.kind = 'bitrix24' AND d.bitrix24_id = o.bid
+                       WHERE l.connection_id = $1
+                       GROUP BY d.id, l.employee_id`;
+      await m.query(
+        `DELETE FROM employee_department x WHERE x.connection_id = $1
+            AND NOT EXISTS (SELECT 1 FROM (${wanted}) w WHERE w.department_id = x.department_id AND w.employee_id = x.employee_id)`,
+        [connectionId],
+      );
+      await m.query(
+        `INSERT INTO employee_department (department_id, employee_id, connection_id, position)
+         SELECT w.department_id, w.employee_id, $1, w.position FROM (${wanted}) w
+         ON CONFLICT (department_id, employee_id) DO UPDATE SET position = EXCLUDED.position, connection_id = EXCLUDED.connection_id
+           WHERE (employee_department.position, employee_department.connection_id) IS DISTINCT FROM (EXCLUDED.position, EXCLUDED.connection_id)`,
+        [connectionId],
+      );
+    });
+  }
+
+  /** Who the given Bitrix24 users are on our side (heads). */
+  async linkedPeople(connectionId: string, userIds: number[]): Promise<Map<number, LinkedPerson>> {
+    if (!userIds.length) return new Map();
+    const rows = await queryRows<{ bitrix24_user_id: number; employee_id: string; state: LinkState }>(
+      this.db.manager,
+      `SELECT bitrix24_user_id, employee_id, state FROM bitrix24_user_link WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`,
+      [connectionId, userIds],
+    );
+    return new Map(rows.map((r) => [r.bitrix24_user_id, { employeeId: r.employee_id, state: r.state }]));
+  }
+
+  async applyHeads(connectionId: string, heads: Map<number, DepartmentHeads>): Promise<void> {
+    const list = [...heads.entries()];
+    if (!list.length) return;
+    await this.db.query(
+      `UPDATE department d SET head_employee_id = t.head, supervisor_employee_id = t.supervisor, members_manager_id = t.members_manager,
+              head_problem = t.problem, updated_at = now()
+         FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[]) AS t(id, head, supervisor, members_manager, problem)
+        WHERE d.connection_id = $1 AND d.kind = 'bitrix24' AND d.bitrix24_id = t.id
+          AND (d.head_employee_id, d.supervisor_employee_id, d.members_manager_id, d.head_problem) IS DISTINCT FROM (t.head, t.supervisor, t.members_manager, t.problem)`,
+      [connectionId, list.map(([id]) => id), list.map(([, h]) => h.headEmployeeId), list.map(([, h]) => h.supervisorEmployeeId), list.map(([, h]) => h.membersManagerId), list.map(([, h]) => h.headProblem)],
+    );
+  }
+
+  /**
+   * employee.manager_id from the first UF_DEPARTMENT department, as managerOf()
+   * (rules/heads.rule.ts) decides: its head manages its members, its supervisor manages the
+   * head, nobody manages themselves. Written in SQL so 100,000 people cost one statement;
+   * only employees whose oldest live link is this portal's (an employee of two portals
+   * takes the manager of the portal they were linked from first), and only changed rows.
+   */
+  async applyManagers(accountId: string, connectionId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE employee e SET manager_id = m.manager_id, updated_at = now()
+         FROM (SELECT l.employee_id,
+                      nullif(CASE WHEN d.head_employee_id = l.employee_id THEN d.supervisor_employee_id ELSE d.members_manager_id END, l.employee_id) AS manager_id
+                 FROM bitrix24_user_link l
+                 LEFT JOIN department d ON d.connection_id = l.connection_id AND d.kind = 'bitrix24' AND d.bitrix24_id = l.department_ids[1]
+                WHERE l.connection_id = $2 AND l.state <> 'deleted'
+                  AND NOT EXISTS (SELECT 1 FROM bitrix24_user_link o
+                                   WHERE o.employee_id = l.employee_id AND o.connection_id <> l.connection_id AND o.state <> 'deleted'
+                                     AND (o.linked_at, o.connection_id) < (l.linked_at, l.connection_id))) AS m
+        WHERE e.id = m.employee_id AND e.account_id = $1 AND e.manager_id IS DISTINCT FROM m.manager_id`,
+      [accountId, connectionId],
+    );
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
+import type { Bitrix24Department } from '../bitrix24/bitrix24-user';
+import { DepartmentStore } from './department-store';
+import {
+  cleanDepartments,
+  DepartmentChange,
+  departmentsInScope,
+  DepartmentScope,
+  isUserInDepartmentScope,
+  planDepartmentTree,
+  portalNodeName,
+  readDepartmentScope,
+  resolveHeads,
+  treeParents,
+} from './rules';
+import type { RunItem } from './sync-run.types';
+
+const CHANGE_OUTCOME = {
+  created: 'department_created',
+  renamed: 'department_renamed',
+  moved: 'department_moved',
+  absent: 'department_absent',
+  returned: 'department_returned',
+} as const;
+
+const changeItems = (changes: DepartmentChange[]): RunItem[] =>
+  changes.map((c) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
+
+export interface DepartmentRunScope {
+  scope: DepartmentScope;
+  /** For ChunkSettings.inDepartmentScope; undefined when every department is in scope. */
+  check: ((departmentIds: number[]) => boolean) | undefined;
+}
+
+/**
+ * The department phase of a run (issue 13): the tree from department.get, the selection
+ * evaluated on it, and — once the people are imported — memberships, heads and managers.
+ * The rules are the pure functions in rules/department-*.rule.ts and rules/heads.rule.ts;
+ * this class loads their inputs and writes their outputs.
+ */
+@Injectable()
+export class DepartmentSync {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly store: DepartmentStore,
+  ) {}
+
+  /** Whether the run must read the tree before the users (a selection needs it for the first user). */
+  needsTreeFirst(connection: Bitrix24ConnectionEntity): boolean {
+    return readDepartmentScope(connection.departmentScope).mode === 'selected';
+  }
+
+  /**
+   * Stores the portal's tree after a complete read of department.get: new, renamed, moved,
+   * absent and returned departments (as run items), every department's place and whether it
+   * is in the selection.
+   */
+  async syncTree(accountId: string, connection: Bitrix24ConnectionEntity, raw: Bitrix24Department[]): Promise<RunItem[]> {
+    const fetched = cleanDepartments(raw);
+    const scope = readDepartmentScope(connection.departmentScope);
+    // The company is Bitrix24's own top department (department.get: the one without PARENT).
+    const tops = fetched.filter((d) => d.bitrix24ParentId === null);
+    const portalName = portalNodeName(tops.length === 1 ? tops[0].name : null, connection.domain);
+    let changes: DepartmentChange[] = [];
+    await this.db.transaction(async (m) => {
+      const { portalId } = await this.store.ensureNodes(m, accountId, connection.id, portalName);
+      const stored = await this.store.load(connection.id, m);
+      const plan = planDepartmentTree(stored, fetched, true);
+      changes = plan.changes;
+      const now = new Date();
+      const firstSeen = new Map(stored.map((d) => [d.bitrix24Id, d.firstSeenAt]));
+      const returned = new Set(fetched.map((d) => d.bitrix24Id));
+      // Absent departments keep their place (their children may still hang under them).
+      const all = [...stored.filter((d) => !returned.has(d.bitrix24Id)), ...fetched];
+      const parents = treeParents(all);
+      const inScope = departmentsInScope(all.map((d) => ({ bitrix24Id: d.bitrix24Id, firstSeenAt: firstSeen.get(d.bitrix24Id) ?? now })), parents, scope, connection.departmentScopeSavedAt);
+      await this.store.applyTree(m, accountId, connection.id, portalId, plan, all.map((d) => ({ bitrix24Id: d.bitrix24Id, treeParentBitrix24Id: parents.get(d.bitrix24Id) ?? null, inScope: inScope.has(d.bitrix24Id) })));
+    });
+    return changeItems(changes);
+  }
+
+  /** A preview's department phase (issue 14): the changes syncTree would report, nothing written. */
+  async previewTree(connection: Bitrix24ConnectionEntity, raw: Bitrix24Department[]): Promise<RunItem[]> {
+    return changeItems(planDepartmentTree(await this.store.load(connection.id), cleanDepartments(raw), true).changes);
+  }
+
+  /** The selection as a check on a user's departments, from the stored tree. */
+  async runScope(connection: Bitrix24ConnectionEntity): Promise<DepartmentRunScope> {
+    const scope = readDepartmentScope(connection.departmentScope);
+    if (scope.mode === 'all') return { scope, check: undefined };
+    const stored = await this.store.load(connection.id);
+    // Absent departments are known (not "new"): their place in the tree decides, as it did.
+    const known = new Set(stored.map((d) => d.bitrix24Id));
+    const inScope = new Set(stored.filter((d) => d.inScope).map((d) => d.bitrix24Id));
+    return { scope, check: (ids) => isUserInDepartmentScope(ids, inScope, known, scope) };
+  }
+
+  /**
+   * After the people: memberships, heads (and why one is missing — reported when that
+   * changes), supervisors, and each employee's manager.
+   */
+  async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity): Promise<RunItem[]> {
+    await this.store.syncMemberships(connection.id);
+    const departments = await this.store.load(connection.id);
+    const parents = treeParents(departments);
+    const people = await this.store.linkedPeople(connection.id, [...new Set(departments.map((d) => d.headUserId).filter((u): u is number => u !== null))]);
+    const heads = resolveHeads(departments, parents, people, connection.syncManagers);
+    await this.store.applyHeads(connection.id, heads);
+    await this.store.applyManagers(accountId, connection.id);
+    const items: RunItem[] = [];
+    for (const d of departments) {
+      const problem = heads.get(d.bitrix24Id)?.headProblem ?? null;
+      if (problem && problem !== d.headProblem) {
+        items.push({ bitrix24UserId: d.headUserId, employeeId: people.get(d.headUserId!)?.employeeId ?? null, outcome: 'head_unresolved', reason: problem, name: d.name, details: { bitrix24DepartmentId: d.bitrix24Id, headBitrix24UserId: d.headUserId } });
+      }
+    }
+    return items;
+  }
+}
