@@ -2,7 +2,8 @@
  * Review tools in a real Chromium (playwright-core + /usr/bin/chromium), on the simulator:
  * the first import previewed and then applied, one person checked step by step and imported
  * on demand, a skipped person (ambiguous_email) linked by hand to a chosen employee and the
- * link surviving the next sync; axe-core with zero violations at 1280×800 and 375×812.
+ * link surviving the next sync, "never match" (confirmed first) and "match again"; axe-core
+ * with zero violations at 1280×800 and 375×812.
  *
  * The steps share one page and run in order; each builds on the one before.
  */
@@ -197,8 +198,36 @@ suite('review tools in Chromium: preview then apply, one-person check, a manual 
       await synchronizeOnPage();
       expect(await employeeByBitrix24Id(env.t, connectionId, 3)).toMatchObject({ id: twinB, matched_by: 'manual' });
       expect(await lastRun().locator('[data-testid="skipped-item"][data-reason="ambiguous_email"]').count()).toBe(0);
+    },
+    STEP,
+  );
+
+  it(
+    '"never match" asks first, then every sync skips the person until "match again"; all of it in the audit trail',
+    async () => {
+      const missing = () => lastRun().locator('[data-testid="skipped-item"][data-reason="missing_email"]');
+      await missing().locator('[data-testid="skipped-exclude"]').click();
+      const dialog = byTestId('confirm-dialog');
+      await dialog.waitFor();
+      expect(await byTestId('confirm-text').textContent()).toContain('No employee is deleted or changed');
+      expect(await axeViolations(page)).toEqual([]);
+      await byTestId('confirm-cancel').click();
+      expect(await env.t.dataSource.query(`SELECT 1 FROM bitrix24_user_exclusion`)).toEqual([]);
+      await missing().locator('[data-testid="skipped-exclude"]').click();
+      await byTestId('confirm-ok').click();
+      await page.waitForFunction(() => /no longer matched/.test(document.querySelector('[data-testid="flash"]')?.textContent ?? ''));
+
+      await synchronizeOnPage();
+      const excluded = lastRun().locator('[data-testid="skipped-item"][data-reason="excluded_by_owner"]');
+      await excluded.waitFor();
+      expect(await excluded.textContent()).toContain('The owner unlinked this user');
+      await excluded.locator('[data-testid="skipped-include"]').click();
+      await page.waitForFunction(() => /matched automatically again/.test(document.querySelector('[data-testid="flash"]')?.textContent ?? ''));
+      await synchronizeOnPage();
+      await missing().waitFor();
+
       const audit = (await api('/audit-events')).body.items as Array<{ action: string; bitrix24UserId: number }>;
-      expect(audit.map((a) => `${a.action}:${a.bitrix24UserId}`)).toEqual(['user_link.set:3', 'user_check.applied:5']);
+      expect(audit.map((a) => `${a.action}:${a.bitrix24UserId}`)).toEqual(['user_exclusion.removed:4', 'user_link.removed:4', 'user_link.set:3', 'user_check.applied:5']);
       expect(pageErrors).toEqual([]);
     },
     STEP,

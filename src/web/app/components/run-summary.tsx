@@ -155,8 +155,25 @@ export function RawDetail(props: { text: string }) {
 
 /** Skipped people with the reason and, where the run recorded it, the value behind it; by name. */
 function SkippedList(props: { run: SyncRun }) {
-  const { api, t, fmt, can } = useConsole();
+  const { api, t, fmt, can, confirm, flash, dataChanged } = useConsole();
   const [linking, setLinking] = useState<number | null>(null);
+  const decide = useAction();
+  const connectionPath = `/bitrix24/connections/${encodeURIComponent(props.run.connectionId)}`;
+  /** The owner's "never match": asked first, since it unlinks. */
+  const exclude = async (id: number) => {
+    const ok = await confirm({ title: 'review.exclude_title', titleVars: { id }, lines: [{ key: 'review.exclude_line_skip' }, { key: 'review.exclude_line_employee' }], confirm: 'review.exclude_confirm', danger: true });
+    if (!ok) return;
+    if (await decide.run(() => api.request('DELETE', `${connectionPath}/user-links/${id}`))) {
+      flash(t('review.exclude_done', { id }), 'ok');
+      dataChanged();
+    }
+  };
+  const include = async (id: number) => {
+    if (await decide.run(() => api.request('DELETE', `${connectionPath}/user-exclusions/${id}`))) {
+      flash(t('review.include_done', { id }), 'ok');
+      dataChanged();
+    }
+  };
   const words = useWords();
   const [items, setItems] = useState<RunItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -183,6 +200,7 @@ function SkippedList(props: { run: SyncRun }) {
       <h4 id={`skipped-title-${props.run.id}`}>{t('run.skipped_title', { count: count(props.run.counters, 'skipped') })}</h4>
       {busy && !items.length && <p class="loading" role="status">{t('run.loading_skipped')}</p>}
       <ErrorNotice error={error} />
+      <ErrorNotice error={decide.error} testid="skipped-decision-error" />
       <ul class="skipped-list" data-testid="skipped-list">
         {items.map((item) => {
           const facts = itemFacts(item);
@@ -199,6 +217,17 @@ function SkippedList(props: { run: SyncRun }) {
               {can('employees:write') && item.bitrix24UserId !== null && LINKABLE_REASONS.has(item.reason ?? '') && linking !== item.bitrix24UserId && (
                 <button type="button" class="link-button" data-testid="skipped-link" onClick={() => setLinking(item.bitrix24UserId)}>
                   {t('review.link_open')}
+                </button>
+              )}
+              {can('employees:write') && item.bitrix24UserId !== null && !props.run.dryRun && (
+                <button
+                  type="button"
+                  class="link-button"
+                  data-testid={item.reason === 'excluded_by_owner' ? 'skipped-include' : 'skipped-exclude'}
+                  disabled={decide.busy}
+                  onClick={() => (item.reason === 'excluded_by_owner' ? include(item.bitrix24UserId!) : exclude(item.bitrix24UserId!))}
+                >
+                  {item.reason === 'excluded_by_owner' ? t('review.include_open') : t('review.exclude_open')}
                 </button>
               )}
               {linking !== null && linking === item.bitrix24UserId && <LinkPicker connectionId={props.run.connectionId} bitrix24UserId={linking} onClose={() => setLinking(null)} />}
