@@ -13,7 +13,7 @@ import type { Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
-import { axeViolations, horizontalOverflow } from '../support/page-checks';
+import { axeViolations, openConsoleTab, tabProblemsAtBothSizes } from '../support/page-checks';
 import { employeeByBitrix24Id } from '../support/sync';
 
 const STEP = 60_000;
@@ -37,10 +37,7 @@ suite('review tools in Chromium: preview then apply, one-person check, a manual 
 
   const api = (path: string) => request(env.t.url).get(`/api/v1${path}`).set(bearer(account.ownerKey)).expect(200);
   const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
-  const openTab = async (tab: string) => {
-    await byTestId(`tab-${tab}`).click();
-    await page.waitForFunction((t) => !document.getElementById(`panel-${t}`)?.hidden, tab);
-  };
+  const openTab = (tab: string) => openConsoleTab(page, tab);
   const lastRun = () => page.locator('[data-testid="last-run"] [data-testid="run-summary"]');
   /** Waits until the Data Access tab shows a finished run of the given kind. */
   const waitForFinishedRun = (dryRun: boolean, notRunId = '') =>
@@ -62,23 +59,7 @@ suite('review tools in Chromium: preview then apply, one-person check, a manual 
   };
   const count = async (key: string) => Number(await lastRun().locator(`[data-testid="summary-${key}"]`).getAttribute('data-count'));
   const employeesTotal = async () => ((await api('/employees?limit=1')).body as { total: number }).total;
-  const problemsAtBothSizes = async (tabs: string[]) => {
-    const problems: string[] = [];
-    for (const viewport of [
-      { width: 1280, height: 800 },
-      { width: 375, height: 812 },
-    ]) {
-      await page.setViewportSize(viewport);
-      for (const tab of tabs) {
-        await openTab(tab);
-        await page.waitForTimeout(300);
-        problems.push(...(await axeViolations(page)).map((v) => `${viewport.width}px ${tab}: ${v}`));
-        problems.push(...(await horizontalOverflow(page)).map((v) => `${viewport.width}px ${tab}: ${v}`));
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
-    return problems;
-  };
+  const problemsAtBothSizes = (tabs: string[]) => tabProblemsAtBothSizes(page, tabs);
 
   beforeAll(async () => {
     browser = await launchBrowser();
