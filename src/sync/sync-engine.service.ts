@@ -334,10 +334,10 @@ class PreviewMemory {
   }
 }
 
-/** A preview's report: the plan's items, with no id for employees that do not exist. */
+/** A preview's report: the items applyPlan writes ("unchanged" only counted), with no id for employees that do not exist. */
 function previewItems(plan: ChunkPlan): RunItem[] {
   const created = new Set(plan.newEmployees.map((e) => e.id));
-  return plan.items.map((i) => (i.employeeId && created.has(i.employeeId) ? { ...i, employeeId: null } : i));
+  return plan.items.filter((i) => i.outcome !== 'unchanged').map((i) => (i.employeeId && created.has(i.employeeId) ? { ...i, employeeId: null } : i));
 }
 
 class RunContext {
