@@ -9,6 +9,7 @@ import { AddRunCheckpoints1795308000000 } from './1795308000000-AddRunCheckpoint
 import { AddTokenRefreshInFlight1795308100000 } from './1795308100000-AddTokenRefreshInFlight';
 import { AddRunInFlightIndex1795308150000 } from './1795308150000-AddRunInFlightIndex';
 import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTree';
+import { AddReviewTools1795308300000 } from './1795308300000-AddReviewTools';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -27,4 +28,5 @@ export const ALL_MIGRATIONS = [
   AddTokenRefreshInFlight1795308100000,
   AddRunInFlightIndex1795308150000,
   AddDepartmentTree1795308200000,
+  AddReviewTools1795308300000,
 ];

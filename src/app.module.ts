@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { EmployeesModule } from './employees/employees.module';
 import { DepartmentsModule } from './departments/departments.module';
+import { ReviewModule } from './review/review.module';
 import { SyncModule } from './sync/sync.module';
 import { WebModule } from './web/web.module';
 
@@ -28,6 +29,7 @@ export class AppModule implements NestModule {
         EmployeesModule,
         DepartmentsModule,
         SyncModule,
+        ReviewModule,
         WebModule,
       ],
       providers: [

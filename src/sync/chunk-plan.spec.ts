@@ -189,4 +189,19 @@ describe('planChunk', () => {
       expect(plan.items[0]).toMatchObject({ outcome: 'updated', details: { changedFields: ['departments'] } });
     });
   });
+
+  it("skips a user the owner excluded (never matched by email or created) and says when a link is the owner's", () => {
+    const state = empty();
+    state.excluded = new Set([2]);
+    state.candidatesByEmail.set('u2@x.ru', [{ employeeId: 'e2', linkedOnThisPortal: false }]);
+    state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee', matchedBy: 'manual' });
+    state.employees.set('e1', employee('e1'));
+    const plan = planChunk([user(1), user(2)], state, settings, newId);
+    expect(plan.newEmployees).toEqual([]);
+    expect(plan.newLinks).toEqual([]);
+    expect(plan.items).toEqual([
+      expect.objectContaining({ bitrix24UserId: 1, outcome: 'unchanged', details: { linkedByOwner: true } }),
+      expect.objectContaining({ bitrix24UserId: 2, outcome: 'skipped', reason: 'excluded_by_owner', employeeId: null }),
+    ]);
+  });
 });

@@ -29,6 +29,8 @@ export interface ExistingLink {
   state: LinkState;
   departmentIds: number[];
   userType: string | null;
+  /** 'manual': the owner chose the employee (PUT user-links); reported on the user's item. */
+  matchedBy?: string;
 }
 
 export interface ExistingEmployee extends EmployeeFields {
@@ -49,6 +51,8 @@ export interface ChunkState {
   links: Map<number, ExistingLink>;
   employees: Map<string, ExistingEmployee>;
   candidatesByEmail: Map<string, EmailCandidate[]>;
+  /** Users the owner unlinked and excluded from matching (DELETE user-links). */
+  excluded?: ReadonlySet<number>;
   /** Export pages: linked users (not deleted) inside the page's ID range that it did not return. */
   unseenInRange?: number[];
 }
@@ -111,6 +115,13 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
     // Link state is followed even for users whose fields we cannot import, so a
     // dismissed person leaves the responsible list whatever else is wrong with the record.
     const linkTransition = link ? nextLinkState(link.state, observation, false, inDepartmentScope) : null;
+
+    // The owner's decision beats automatic matching: an excluded user is never matched
+    // (by email or by creating an employee) until the owner lifts the exclusion.
+    if (!link && state.excluded?.has(id)) {
+      skip('excluded_by_owner', { excludedByOwner: true });
+      continue;
+    }
 
     // Outside the department selection: never created; a linked employee is kept, its
     // link follows (out_of_scope) with its departments kept current, its fields are not.
@@ -187,7 +198,10 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
     }
 
     const outcome = primary === 'updated' && changed.length === 0 ? 'unchanged' : primary;
-    plan.items.push({ bitrix24UserId: id, employeeId, outcome, reason: null, name, details: outcome === 'updated' || outcome === 'linked_by_email' ? { changedFields: changed } : null });
+    const details: Record<string, unknown> | null = outcome === 'updated' || outcome === 'linked_by_email' ? { changedFields: changed } : null;
+    // The report says when the link is the owner's choice rather than a match.
+    const byOwner = link?.matchedBy === 'manual' ? { linkedByOwner: true } : null;
+    plan.items.push({ bitrix24UserId: id, employeeId, outcome, reason: null, name, details: byOwner ? { ...details, ...byOwner } : details });
   }
   return plan;
 }

@@ -26,6 +26,9 @@ const CHANGE_OUTCOME = {
   returned: 'department_returned',
 } as const;
 
+const changeItems = (changes: DepartmentChange[]): RunItem[] =>
+  changes.map((c) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
+
 export interface DepartmentRunScope {
   scope: DepartmentScope;
   /** For ChunkSettings.inDepartmentScope; undefined when every department is in scope. */
@@ -67,7 +70,7 @@ export class DepartmentSync {
       const { portalId } = await this.store.ensureNodes(m, accountId, connection.id, portalName);
       const stored = await this.store.load(connection.id, m);
       const plan = planDepartmentTree(stored, fetched, true);
-      items = plan.changes.map((c: DepartmentChange) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
+      items = changeItems(plan.changes);
       const now = new Date();
       const firstSeen = new Map(stored.map((d) => [d.bitrix24Id, d.firstSeenAt]));
       const returned = new Set(fetched.map((d) => d.bitrix24Id));
@@ -79,6 +82,11 @@ export class DepartmentSync {
       if (record) await record(m, items);
     });
     return items;
+  }
+
+  /** A preview's department phase (issue 14): the changes syncTree would report, nothing written. */
+  async previewTree(connection: Bitrix24ConnectionEntity, raw: Bitrix24Department[]): Promise<RunItem[]> {
+    return changeItems(planDepartmentTree(await this.store.load(connection.id), cleanDepartments(raw), true).changes);
   }
 
   /** The selection as a check on a user's departments, from the stored tree. */

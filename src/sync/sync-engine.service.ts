@@ -9,7 +9,7 @@ import { bitrix24UserId, Bitrix24Department, Bitrix24User } from '../bitrix24/bi
 import { insufficientRightsMessage } from '../bitrix24/admin-rights';
 import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
 import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
-import { ChunkSettings, planChunk } from './chunk-plan';
+import { ChunkPlan, ChunkSettings, ChunkState, planChunk } from './chunk-plan';
 import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
 import { countItems, RunCheckpoint, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
@@ -86,7 +86,10 @@ export class SyncEngine {
     // read first (a few requests) and the export then skips department pages.
     const treeFirst = this.departments.needsTreeFirst(ctx.connection);
     if (treeFirst) {
-      await this.departments.syncTree(ctx.accountId, ctx.connection, await client.departments(), (manager, items) => this.recordItems(ctx, items, manager));
+      // A preview reports the tree's changes and reads the selection against the tree as stored.
+      const tree = await client.departments();
+      if (ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, tree));
+      else await this.departments.syncTree(ctx.accountId, ctx.connection, tree, (manager, items) => this.recordItems(ctx, items, manager));
       ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection)).check;
     }
     // A resumed attempt reads only the users after the checkpoint (keyset `>ID`,
@@ -117,7 +120,9 @@ export class SyncEngine {
       }
       throw error;
     }
-    if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
+    // A preview reports the tree's changes and writes no department row.
+    if (!treeFirst && ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, departments));
+    else if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const trusted = isExportTrustworthy({ complete: true, readByAdministrator: true, returnedCount: ctx.processed, linkedCount: links.total });
@@ -144,6 +149,8 @@ export class SyncEngine {
 
   /** Memberships, heads and managers follow the people this run imported (and removed). */
   private async withPeople(ctx: RunContext, result: RunResult): Promise<RunResult> {
+    // Memberships, heads and managers are derived from what real runs wrote: not previewed.
+    if (ctx.dryRun) return result;
     await this.recordItems(ctx, await this.departments.syncPeople(ctx.accountId, ctx.connection));
     return { ...result, counters: ctx.counters };
   }
@@ -182,7 +189,9 @@ export class SyncEngine {
    */
   private async processChunk(ctx: RunContext, users: Bitrix24User[], range: IdRange | null, end?: ChunkEnd): Promise<void> {
     const state = users.length ? await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users, range) : null;
+    if (ctx.dryRun && state) ctx.preview.seeEarlierChunks(state);
     const plan = state ? planChunk(users, state, ctx.settings, randomUUID) : null;
+    if (ctx.dryRun && plan) ctx.preview.remember(plan);
     const removals: Removal[] = [...(plan?.pendingDismissals ?? []), ...(end?.removals ?? [])];
     const counters = countItems(structuredClone(ctx.counters), [...(plan?.items ?? []), ...(end?.items ?? [])]);
     const processed = ctx.processed + users.length;
@@ -196,7 +205,9 @@ export class SyncEngine {
     await this.db.transaction(async (manager) => {
       // First: it locks the run row, so a replica taking the run over waits for this chunk and resumes after it.
       await this.commitCheckpoint(manager, ctx, { processed, total: ctx.total, counters, checkpoint });
-      if (plan) await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
+      // A preview writes the same report and nothing else (a new person has no employee id yet).
+      if (plan && ctx.dryRun) await this.store.insertItems(manager, ctx.runId, previewItems(plan));
+      else if (plan) await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
       if (end?.items.length) await this.store.insertItems(manager, ctx.runId, end.items);
       await this.store.addPendingRemovals(manager, ctx.runId, ctx.connectionId, removals);
     });
@@ -211,7 +222,7 @@ export class SyncEngine {
   private async finish(ctx: RunContext): Promise<RunResult> {
     const exportComplete = ctx.checkpoint.exportComplete === true;
     const result = (status: RunResult['status'], guard: Record<string, unknown> | null): RunResult => ({ status, guard, counters: ctx.counters, processed: ctx.processed, total: ctx.total, exportComplete });
-    if (exportComplete) {
+    if (exportComplete && !ctx.dryRun) {
       // This complete export re-evaluated every removal: older held lists are stale now.
       await this.db.query(
         `UPDATE sync_run SET status = 'succeeded', guard_resolution = 'superseded', guard_resolved_at = now()
@@ -238,14 +249,23 @@ export class SyncEngine {
     };
     if (verdict.hold) {
       // The removals stay in sync_pending_removal (written with the chunks that found them) until someone decides.
-      this.logger.warn({ msg: 'mass removal held for confirmation', connectionId: ctx.connectionId, ...guard });
-      return result('awaiting_confirmation', guard);
+      this.logger.warn({ msg: 'mass removal held for confirmation', connectionId: ctx.connectionId, dryRun: ctx.dryRun, ...guard });
+      // A preview lists who would be held (GET pending-removals) and has nothing to confirm.
+      return result(ctx.dryRun ? 'succeeded' : 'awaiting_confirmation', guard);
     }
     const checkpoint: RunCheckpoint = { ...ctx.checkpoint, stage: 'removed', guard };
-    const counters = await this.applyRemovals(ctx.runId, ctx.accountId, ctx.connectionId, removals, ctx.counters, async (manager, next) => {
-      await this.commitCheckpoint(manager, ctx, { processed: ctx.processed, total: ctx.total, counters: next, checkpoint });
-      await this.store.clearPendingRemovals(manager, ctx.runId);
-    });
+    const counters = await this.applyRemovals(
+      ctx.runId,
+      ctx.accountId,
+      ctx.connectionId,
+      removals,
+      ctx.counters,
+      async (manager, next) => {
+        await this.commitCheckpoint(manager, ctx, { processed: ctx.processed, total: ctx.total, counters: next, checkpoint });
+        await this.store.clearPendingRemovals(manager, ctx.runId);
+      },
+      ctx.dryRun,
+    );
     ctx.commit(ctx.processed, counters, checkpoint);
     return result('succeeded', guard);
   }
@@ -262,10 +282,13 @@ export class SyncEngine {
     removals: Removal[],
     counters: RunCounters,
     within?: (manager: EntityManager, counters: RunCounters) => Promise<void>,
+    /** A preview: the same items, nothing applied (who is on the responsible list is only read). */
+    dryRun = false,
   ): Promise<RunCounters> {
     const next = structuredClone(counters);
     await this.db.transaction(async (manager) => {
-      const removedFromResponsible = new Set(await this.store.applyRemovals(manager, accountId, connectionId, removals));
+      const employeeIds = removals.map((r) => r.employeeId);
+      const removedFromResponsible = new Set(dryRun ? await this.store.responsibleAmong(manager, accountId, employeeIds) : await this.store.applyRemovals(manager, accountId, connectionId, removals));
       const names: Array<{ employee_id: string; name: string }> = await manager.query(
         `SELECT e.id AS employee_id, ${untaggedNameSql('e')} AS name FROM employee e WHERE e.account_id = $1 AND e.id = ANY($2::uuid[])`,
         [accountId, removals.map((r) => r.employeeId)],
@@ -274,7 +297,7 @@ export class SyncEngine {
       const items: RunItem[] = [];
       for (const r of removals) {
         const name = nameOf.get(r.employeeId) ?? null;
-        items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: r.kind, reason: null, name, details: { previousState: r.fromState } });
+        items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: r.kind, reason: null, name, details: { previousState: r.fromState, ...(dryRun ? { dryRun: true } : {}) } });
         if (removedFromResponsible.has(r.employeeId)) {
           items.push({ bitrix24UserId: r.bitrix24UserId, employeeId: r.employeeId, outcome: 'removed_from_responsible', reason: r.kind, name, details: null });
           removedFromResponsible.delete(r.employeeId);
@@ -288,6 +311,35 @@ export class SyncEngine {
   }
 }
 
+/**
+ * A real run writes each chunk before planning the next, so a later chunk sees the
+ * employees and links of earlier ones. A preview writes nothing: it remembers them here
+ * and shows them to later chunks the way the database would have.
+ */
+class PreviewMemory {
+  private readonly createdByEmail = new Map<string, string>();
+  private readonly linkedEmployees = new Set<string>();
+
+  remember(plan: ChunkPlan): void {
+    for (const e of plan.newEmployees) if (e.fields.email) this.createdByEmail.set(e.fields.email, e.id);
+    for (const l of plan.newLinks) this.linkedEmployees.add(l.employeeId);
+  }
+
+  seeEarlierChunks(state: ChunkState): void {
+    for (const [email, list] of state.candidatesByEmail) state.candidatesByEmail.set(email, list.map((c) => (this.linkedEmployees.has(c.employeeId) ? { ...c, linkedOnThisPortal: true } : c)));
+    for (const [email, employeeId] of this.createdByEmail) {
+      const list = state.candidatesByEmail.get(email) ?? [];
+      if (!list.some((c) => c.employeeId === employeeId)) state.candidatesByEmail.set(email, [...list, { employeeId, linkedOnThisPortal: true }]);
+    }
+  }
+}
+
+/** A preview's report: the items applyPlan writes ("unchanged" only counted), with no id for employees that do not exist. */
+function previewItems(plan: ChunkPlan): RunItem[] {
+  const created = new Set(plan.newEmployees.map((e) => e.id));
+  return plan.items.filter((i) => i.outcome !== 'unchanged').map((i) => (i.employeeId && created.has(i.employeeId) ? { ...i, employeeId: null } : i));
+}
+
 class RunContext {
   readonly runId: string;
   readonly runnerId: string;
@@ -299,6 +351,9 @@ class RunContext {
   checkpoint: RunCheckpoint;
   processed: number;
   total: number | null;
+  /** A preview (issue 14): reads and reports like a real run, writes no employee, link, phone or responsible row. */
+  readonly dryRun: boolean;
+  readonly preview = new PreviewMemory();
 
   constructor(
     run: SyncRunRow,
@@ -310,6 +365,7 @@ class RunContext {
     this.attempt = run.attempts;
     this.accountId = run.account_id;
     this.connectionId = run.connection_id;
+    this.dryRun = run.dry_run === true;
     // A resumed attempt starts from what its run's last committed transaction recorded.
     this.checkpoint = run.checkpoint ?? { stage: 'export', afterUserId: null, unseen: [] };
     this.counters = run.checkpoint ? { ...run.counters } : {};

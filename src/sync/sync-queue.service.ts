@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Bitrix24ConnectionsService } from '../bitrix24/bitrix24-connections.service';
+import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
 import type { Bitrix24EventSink } from '../bitrix24/bitrix24-event-sink';
 import { DomainException } from '../common/errors/domain.exception';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
@@ -23,7 +24,30 @@ export class SyncQueueService implements Bitrix24EventSink {
   ) {}
 
   /** The Synchronize button: a full run now, or the one already queued or running. */
-  async requestFullRun(accountId: string, connectionId: string, keyId: string): Promise<{ run: SyncRunRow; created: boolean }> {
+  async requestFullRun(accountId: string, connectionId: string, keyId: string, dryRun = false): Promise<{ run: SyncRunRow; created: boolean }> {
+    await this.requireActiveConnection(accountId, connectionId);
+    // One full run at a time per portal, previews included: pressing twice returns the run in flight.
+    const result = await this.runs.queueFullRun(accountId, connectionId, 'manual', keyId, dryRun);
+    if (!result.created && result.run.dry_run !== dryRun) {
+      throw new DomainException('conflict', 'run_in_flight', dryRun ? 'A synchronization is running; preview when it has finished' : 'A preview is running; synchronize when it has finished', {
+        runId: result.run.id,
+        dryRun: result.run.dry_run,
+      });
+    }
+    this.worker.wake(false);
+    return result;
+  }
+
+  /** "Import this person now" (check-user with apply): an event-style run for one user, requested by the key. */
+  async requestUserRun(accountId: string, connectionId: string, bitrix24UserId: number, keyId: string): Promise<SyncRunRow> {
+    await this.requireActiveConnection(accountId, connectionId);
+    const run = await this.runs.queueEventRun(accountId, connectionId, [bitrix24UserId], keyId);
+    this.worker.wake(false);
+    return run;
+  }
+
+  /** The caller's connection, when it can talk to Bitrix24 now (else 404 / 409 connection_not_active). */
+  async requireActiveConnection(accountId: string, connectionId: string): Promise<Bitrix24ConnectionEntity> {
     const connection = await this.connections.require(accountId, connectionId);
     if (connection.state !== 'active') {
       throw new DomainException('conflict', 'connection_not_active', `The connection is ${connection.state.replace('_', ' ')}; reconnect it before synchronizing`, {
@@ -31,9 +55,7 @@ export class SyncQueueService implements Bitrix24EventSink {
         reason: connection.stateReason,
       });
     }
-    const result = await this.runs.queueFullRun(accountId, connectionId, 'manual', keyId);
-    this.worker.wake(false);
-    return result;
+    return connection;
   }
 
   async usersAdded(connectionId: string, accountId: string, bitrix24UserIds: number[]): Promise<void> {

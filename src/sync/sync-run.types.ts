@@ -32,6 +32,8 @@ export const SKIP_REASONS = [
   'ambiguous_email',
   'email_linked_elsewhere',
   'out_of_scope',
+  // The owner unlinked the user and said not to match them again (issue 14, manual links).
+  'excluded_by_owner',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -1,10 +1,10 @@
-import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../access/principal';
 import { RequirePermission } from '../access/require-permission.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-param';
-import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, SyncRunDto, SyncRunPageDto } from './dto/sync-run.dto';
+import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, SynchronizeDto, SyncRunDto, SyncRunPageDto } from './dto/sync-run.dto';
 import { SyncQueueService } from './sync-queue.service';
 import { SyncRunsService, toRunDto } from './sync-runs.service';
 
@@ -21,11 +21,13 @@ export class SyncRunsController {
   @Post('bitrix24/connections/:id/sync')
   @HttpCode(202)
   @RequirePermission('sync:run')
-  @ApiOperation({ summary: 'Synchronize now (the Data Access tab button). Returns the run; while one is queued or running, that run.' })
+  @ApiOperation({
+    summary: 'Synchronize now (the Data Access tab button), or preview with dryRun: the run reports every outcome and field change and writes nothing. Returns the run; while one is queued or running, that run.',
+  })
   @ApiResponse({ status: 202, type: SyncRunDto })
-  @ApiErrors(400, 404, { status: 409, description: 'connection_not_active: the connection needs reconnecting first' })
-  async synchronize(@CurrentPrincipal() me: Principal, @UuidParam() id: string): Promise<SyncRunDto> {
-    const { run } = await this.queue.requestFullRun(me.accountId, id, me.keyId);
+  @ApiErrors(400, 404, { status: 409, description: 'connection_not_active (reconnect first), run_in_flight (a run of the other kind, real or preview, is queued or running)' })
+  async synchronize(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Body() body: SynchronizeDto): Promise<SyncRunDto> {
+    const { run } = await this.queue.requestFullRun(me.accountId, id, me.keyId, body?.dryRun === true);
     return toRunDto(run);
   }
 

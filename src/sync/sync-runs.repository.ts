@@ -29,6 +29,8 @@ export interface SyncRunRow {
   error_code: string | null;
   error_message: string | null;
   items_pruned_at: Date | null;
+  /** A preview: reads the portal and reports, writes no employee, link, phone or responsible row. */
+  dry_run: boolean;
   checkpoint: RunCheckpoint | null;
   attempt_log: RunAttempt[];
   /** Only on rows read through get/list: see STALLED_SINCE. */
@@ -70,14 +72,14 @@ export class SyncRunsRepository {
    * Queues a full run unless one is already queued or running for the connection, in
    * which case that run is returned (pressing Synchronize twice starts one run).
    */
-  async queueFullRun(accountId: string, connectionId: string, trigger: 'manual' | 'schedule', keyId: string | null): Promise<{ run: SyncRunRow; created: boolean }> {
+  async queueFullRun(accountId: string, connectionId: string, trigger: 'manual' | 'schedule', keyId: string | null, dryRun = false): Promise<{ run: SyncRunRow; created: boolean }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const inserted: SyncRunRow[] = await this.db.query(
-        `INSERT INTO sync_run (account_id, connection_id, trigger, status, requested_by_key_id)
-         VALUES ($1, $2, $3, 'queued', $4)
+        `INSERT INTO sync_run (account_id, connection_id, trigger, status, requested_by_key_id, dry_run)
+         VALUES ($1, $2, $3, 'queued', $4, $5)
          ON CONFLICT ${FULL_RUN_IN_FLIGHT} DO NOTHING
          RETURNING *`,
-        [accountId, connectionId, trigger, keyId],
+        [accountId, connectionId, trigger, keyId, dryRun],
       );
       if (inserted[0]) return { run: inserted[0], created: true };
       const [existing]: SyncRunRow[] = await this.db.query(
@@ -89,10 +91,10 @@ export class SyncRunsRepository {
     throw new Error('Could not queue a run');
   }
 
-  async queueEventRun(accountId: string, connectionId: string, userIds: number[]): Promise<SyncRunRow> {
+  async queueEventRun(accountId: string, connectionId: string, userIds: number[], keyId: string | null = null): Promise<SyncRunRow> {
     const [run]: SyncRunRow[] = await this.db.query(
-      `INSERT INTO sync_run (account_id, connection_id, trigger, status, target_user_ids) VALUES ($1, $2, 'event', 'queued', $3::int[]) RETURNING *`,
-      [accountId, connectionId, userIds],
+      `INSERT INTO sync_run (account_id, connection_id, trigger, status, target_user_ids, requested_by_key_id) VALUES ($1, $2, 'event', 'queued', $3::int[], $4) RETURNING *`,
+      [accountId, connectionId, userIds, keyId],
     );
     return run;
   }
@@ -111,7 +113,7 @@ export class SyncRunsRepository {
   /** How many users the portal had at its last complete full export (to size the first request). */
   async lastFullRunTotal(connectionId: string): Promise<number | null> {
     const [row]: Array<{ total: number | null }> = await this.db.query(
-      `SELECT total FROM sync_run WHERE connection_id = $1 AND trigger <> 'event' AND export_complete AND total IS NOT NULL
+      `SELECT total FROM sync_run WHERE connection_id = $1 AND trigger <> 'event' AND export_complete AND total IS NOT NULL AND NOT dry_run
         ORDER BY finished_at DESC NULLS LAST LIMIT 1`,
       [connectionId],
     );

@@ -30,6 +30,7 @@ export function toRunDto(row: SyncRunRow): SyncRunDto {
     guardResolution: row.guard_resolution,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     itemsPruned: Boolean(row.items_pruned_at),
+    dryRun: row.dry_run === true,
     attempt: row.attempts,
     attempts: (row.attempt_log ?? []).map((a) => ({
       attempt: a.attempt,

@@ -43,12 +43,12 @@ export class SyncStore {
     const userIds = [...new Set(users.map((u) => Number(u.ID)).filter((id) => Number.isSafeInteger(id) && id > 0))];
     // An export page covers a whole ID range (keyset order): one index range scan reads the
     // links of its users and also those of linked users the portal no longer returned.
-    const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null }>>(
+    const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null; matched_by: string }>>(
       m,
       range
-        ? `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type FROM bitrix24_user_link k
+        ? `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type, k.matched_by FROM bitrix24_user_link k
             WHERE k.connection_id = $1 AND k.bitrix24_user_id > $2 AND k.bitrix24_user_id <= $3`
-        : `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type
+        : `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type, k.matched_by
              FROM unnest($2::int[]) AS t(uid)
              CROSS JOIN LATERAL (SELECT * FROM bitrix24_user_link l WHERE l.connection_id = $1 AND l.bitrix24_user_id = t.uid LIMIT 1) AS k`,
       range ? [connectionId, range.after, range.upTo] : [connectionId, userIds],
@@ -57,7 +57,7 @@ export class SyncStore {
     const unseenInRange: number[] = [];
     for (const r of linkRows) if (!inChunk.has(r.bitrix24_user_id) && r.state !== 'deleted') unseenInRange.push(r.bitrix24_user_id);
     const links = new Map<number, ExistingLink>(
-      linkRows.filter((r) => inChunk.has(r.bitrix24_user_id)).map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])], userType: r.user_type }]),
+      linkRows.filter((r) => inChunk.has(r.bitrix24_user_id)).map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])], userType: r.user_type, matchedBy: r.matched_by }]),
     );
     const emails = [...new Set(users.filter((u) => !links.has(Number(u.ID))).map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
     const candidateRows = emails.length
@@ -90,7 +90,11 @@ export class SyncStore {
     const employees = new Map<string, ExistingEmployee>(
       employeeRows.map((r) => [r.id, { id: r.id, firstName: r.first_name, lastName: r.last_name, middleName: r.middle_name, email: r.email, extension: r.extension, hasPhones: r.has_phones }]),
     );
-    return { links, employees, candidatesByEmail, unseenInRange };
+    const unlinked = userIds.filter((id) => !links.has(id));
+    const excludedRows = unlinked.length
+      ? await this.q<Array<{ bitrix24_user_id: number }>>(m, `SELECT bitrix24_user_id FROM bitrix24_user_exclusion WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`, [connectionId, unlinked])
+      : [];
+    return { links, employees, candidatesByEmail, unseenInRange, excluded: new Set(excludedRows.map((r) => r.bitrix24_user_id)) };
   }
 
   /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk. */
@@ -225,6 +229,13 @@ export class SyncStore {
       [connectionId],
     );
     return row;
+  }
+
+  /** Which of these employees are on the responsible list (a preview's removals, read-only). */
+  async responsibleAmong(manager: EntityManager, accountId: string, employeeIds: string[]): Promise<string[]> {
+    if (!employeeIds.length) return [];
+    const rows = await this.q<Array<{ employee_id: string }>>(manager, `SELECT employee_id FROM responsible_employee WHERE account_id = $1 AND employee_id = ANY($2::uuid[])`, [accountId, employeeIds]);
+    return rows.map((r) => r.employee_id);
   }
 
   /** Applies removals (dismissed/deleted) and takes those employees off the responsible list. Returns who was removed from it. */

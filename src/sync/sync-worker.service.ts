@@ -192,10 +192,11 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
       const statementsBefore = this.store.statements;
       const requestsBefore = this.clients.httpRequests;
       this.logger.log({ msg: 'sync run started', trigger: run.trigger, attempt: run.attempts });
-      const full = run.trigger !== 'event';
+      // A preview is not the connection's last full sync, and its failure moves no backoff.
+      const full = run.trigger !== 'event' && !run.dry_run;
       try {
         // New hires Bitrix24 queued while we were down or could not push; throws only when the connection is dead.
-        await this.offline.collect(connection.id);
+        if (!run.dry_run) await this.offline.collect(connection.id);
         const result = await this.engine.execute(run, connection, control);
         await this.runs.finish(run.id, this.runnerId, { ...result });
         if (full) await this.recordSuccess(connection, result.counters.exportUntrusted === true);
@@ -225,6 +226,10 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
         const code = error instanceof Bitrix24Error ? error.code : 'internal_error';
         const message = error instanceof Error ? error.message : String(error);
         await this.runs.fail(run.id, this.runnerId, code, message);
+        if (run.dry_run) {
+          this.logger.warn({ msg: 'preview run failed', kind, code, error: message });
+          return;
+        }
         await this.recordFailure(connection, kind, code, message, full, error instanceof Bitrix24Error ? error.retryAt : undefined);
         this.logger.warn({ msg: 'sync run failed', kind, code, error: message, durationMs: Date.now() - started });
       }

@@ -35,6 +35,6 @@ import { SyncWorker } from './sync-worker.service';
     SyncRunsService,
     { provide: BITRIX24_EVENT_SINK, useExisting: SyncQueueService },
   ],
-  exports: [BITRIX24_EVENT_SINK, SyncWorker, SyncStore],
+  exports: [BITRIX24_EVENT_SINK, SyncWorker, SyncStore, SyncQueueService, DepartmentSync],
 })
 export class SyncModule {}

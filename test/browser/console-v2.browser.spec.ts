@@ -19,7 +19,7 @@ import request from 'supertest';
 import { bearer, createAccount, createKey, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
-import { axeViolations, horizontalOverflow } from '../support/page-checks';
+import { axeViolations, horizontalOverflow, openConsoleTab, tabProblemsAtBothSizes } from '../support/page-checks';
 import { synchronize, waitForRun, type RunView } from '../support/sync';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -49,10 +49,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
 
   const api = (path: string) => request(env.t.url).get(`/api/v1${path}`).set(bearer(account.ownerKey)).expect(200);
   const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
-  const openTab = async (tab: string) => {
-    await byTestId(`tab-${tab}`).click();
-    await page.waitForFunction((t) => !document.getElementById(`panel-${t}`)?.hidden, tab);
-  };
+  const openTab = (tab: string) => openConsoleTab(page, tab);
   /** Every page of a list, as the API gives it. */
   const allEmployees = async (query: string): Promise<Employee[]> => {
     const all: Employee[] = [];
@@ -65,24 +62,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
     return all;
   };
   /** axe-core violations and sideways scrolling on every tab at 1280×800 and 375×812, one line each. */
-  const everyTabAtBothSizes = async (label: string): Promise<string[]> => {
-    const problems: string[] = [];
-    for (const viewport of [
-      { width: 1280, height: 800 },
-      { width: 375, height: 812 },
-    ]) {
-      await page.setViewportSize(viewport);
-      for (const tab of TABS) {
-        await openTab(tab);
-        await page.waitForTimeout(300);
-        const where = `${label} ${viewport.width}px ${tab}`;
-        problems.push(...(await axeViolations(page)).map((v) => `${where}: ${v}`));
-        problems.push(...(await horizontalOverflow(page)).map((v) => `${where}: ${v}`));
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
-    return problems;
-  };
+  const everyTabAtBothSizes = (label: string): Promise<string[]> => tabProblemsAtBothSizes(page, TABS, label);
   const waitForEmployees = () =>
     page.waitForFunction(() => {
       const table = document.querySelector('[data-testid="employee-table"]');

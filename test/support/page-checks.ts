@@ -31,3 +31,31 @@ export async function axeViolations(page: Page): Promise<string[]> {
   });
   return violations;
 }
+
+export const CONSOLE_SIZES = [
+  { width: 1280, height: 800 },
+  { width: 375, height: 812 },
+] as const;
+
+/** The console's tab bar: open a tab and wait until its panel shows. */
+export async function openConsoleTab(page: Page, tab: string): Promise<void> {
+  await page.locator(`[data-testid="tab-${tab}"]`).click();
+  await page.waitForFunction((t) => !document.getElementById(`panel-${t}`)?.hidden, tab);
+}
+
+/** axe-core violations and sideways scrolling on each tab at 1280×800 and 375×812, one line each ("<label> <width>px <tab>: …"). */
+export async function tabProblemsAtBothSizes(page: Page, tabs: readonly string[], label = ''): Promise<string[]> {
+  const problems: string[] = [];
+  for (const viewport of CONSOLE_SIZES) {
+    await page.setViewportSize(viewport);
+    for (const tab of tabs) {
+      await openConsoleTab(page, tab);
+      await page.waitForTimeout(300);
+      const where = `${label ? `${label} ` : ''}${viewport.width}px ${tab}`;
+      problems.push(...(await axeViolations(page)).map((v) => `${where}: ${v}`));
+      problems.push(...(await horizontalOverflow(page)).map((v) => `${where}: ${v}`));
+    }
+  }
+  await page.setViewportSize(CONSOLE_SIZES[0]);
+  return problems;
+}

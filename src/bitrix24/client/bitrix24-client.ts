@@ -421,6 +421,17 @@ export class Bitrix24Client {
   }
 
   /**
+   * The users whose EMAIL filter matches (api-reference/user/user-get.md: FILTER by any user
+   * field, ADMIN_MODE for every user), at most one page: the one-person check wants one
+   * person, and the caller keeps only exact (normalized) matches whatever the portal's
+   * comparison is.
+   */
+  async usersByEmail(email: string): Promise<Bitrix24User[]> {
+    const { result } = await this.call<unknown>(USER_GET, { FILTER: { EMAIL: email }, ADMIN_MODE: true, select: [...IMPORT_FIELDS], start: -1 });
+    return rowsOf<Bitrix24User>(result).map(pickImportFields);
+  }
+
+  /**
    * A batch of independent reads whose sub-commands failed on their own (rate limits, a 500
    * in one command) is sent again after the appropriate wait; any other sub-command error
    * ends the read with its typed error.

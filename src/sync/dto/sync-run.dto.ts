@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { toList } from '../../common/validation';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OUTCOMES, RUN_STATUSES, RUN_TRIGGERS, SKIP_REASONS } from '../sync-run.types';
 
 export class RunProgressDto {
@@ -50,6 +50,7 @@ export class SyncRunDto {
   @ApiProperty({ nullable: true, type: String, enum: ['confirmed', 'discarded', 'superseded'] }) guardResolution: string | null;
   @ApiProperty({ type: RunErrorDto, nullable: true }) error: RunErrorDto | null;
   @ApiProperty({ description: 'Per-user items were removed by the retention setting; counters remain' }) itemsPruned: boolean;
+  @ApiProperty({ description: 'A preview: every outcome and field change reported as a real run would, nothing written' }) dryRun: boolean;
   @ApiProperty({ description: 'The current (or last) attempt; counters and items are those of the committed chunks of all attempts, as a clean run would report them' }) attempt: number;
   @ApiProperty({ type: [RunAttemptDto] }) attempts: RunAttemptDto[];
   @ApiProperty({
@@ -155,4 +156,11 @@ export class ListRunItemsQuery {
   @IsString()
   @MaxLength(600)
   cursor?: string;
+}
+
+export class SynchronizeDto {
+  @ApiPropertyOptional({ description: 'Preview: read the portal and report every outcome, write no employee, link, phone or responsible-list row', default: false })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
 }

@@ -159,3 +159,15 @@ export interface CreatedApiKey extends ApiKey {
   key: string;
   revokedKeyIds: string[];
 }
+
+/** POST /bitrix24/connections/{id}/check-user */
+export interface UserCheck {
+  bitrix24UserId: number | null;
+  name: string | null;
+  steps: Array<{ step: string; status: string; reason: string | null; details: Record<string, unknown> | null }>;
+  outcome: string | null;
+  reason: string | null;
+  employeeId: string | null;
+  changes: Array<{ field: string; from: string | null; to: string | null }>;
+  run: SyncRun | null;
+}

@@ -8,6 +8,8 @@ import { useConsole } from '../store';
 import type { Connection, Page, PendingRemoval, RunItem, SyncRun } from '../types';
 import { useAction } from './use-async';
 import { Badge, ErrorNotice, Notice, Time } from './ui';
+import { LinkPicker, PreviewBadge } from './review';
+import { LINKABLE_REASONS } from '../logic/review';
 
 export function RunStatusBadge(props: { status: string }) {
   const { t } = useConsole();
@@ -63,9 +65,9 @@ export function RunSummary(props: { run: SyncRun; connection: Connection | null;
     );
   };
   return (
-    <div class="run stack" data-testid="run-summary" data-run-id={run.id} data-status={run.status}>
+    <div class="run stack" data-testid="run-summary" data-run-id={run.id} data-status={run.status} data-dry-run={run.dryRun ? 'true' : 'false'}>
       <p class="run-meta">
-        <RunStatusBadge status={run.status} /> {words.trigger(run.trigger)} · {domain} · {t('run.queued_at')} <Time iso={run.queuedAt} seconds />
+        <RunStatusBadge status={run.status} /> {run.dryRun && <PreviewBadge />} {words.trigger(run.trigger)} · {domain} · {t('run.queued_at')} <Time iso={run.queuedAt} seconds />
         {run.finishedAt && (
           <>
             {' '}
@@ -73,6 +75,11 @@ export function RunSummary(props: { run: SyncRun; connection: Connection | null;
           </>
         )}
       </p>
+      {run.dryRun && (
+        <Notice tone="info" testid="run-preview">
+          {t('review.preview_notice')}
+        </Notice>
+      )}
       {run.bitrix24UserIds && run.bitrix24UserIds.length > 0 && <p class="muted">{t('run.for_users', { count: run.bitrix24UserIds.length, ids: run.bitrix24UserIds.join(', #') })}</p>}
       {run.status === 'failed' ? (
         <div class="notice notice-error" role="alert" data-testid="run-error" data-code={run.error?.code ?? ''}>
@@ -148,7 +155,25 @@ export function RawDetail(props: { text: string }) {
 
 /** Skipped people with the reason and, where the run recorded it, the value behind it; by name. */
 function SkippedList(props: { run: SyncRun }) {
-  const { api, t, fmt } = useConsole();
+  const { api, t, fmt, can, confirm, flash, dataChanged } = useConsole();
+  const [linking, setLinking] = useState<number | null>(null);
+  const decide = useAction();
+  const connectionPath = `/bitrix24/connections/${encodeURIComponent(props.run.connectionId)}`;
+  /** The owner's "never match": asked first, since it unlinks. */
+  const exclude = async (id: number) => {
+    const ok = await confirm({ title: 'review.exclude_title', titleVars: { id }, lines: [{ key: 'review.exclude_line_skip' }, { key: 'review.exclude_line_employee' }], confirm: 'review.exclude_confirm', danger: true });
+    if (!ok) return;
+    if (await decide.run(() => api.request('DELETE', `${connectionPath}/user-links/${id}`))) {
+      flash(t('review.exclude_done', { id }), 'ok');
+      dataChanged();
+    }
+  };
+  const include = async (id: number) => {
+    if (await decide.run(() => api.request('DELETE', `${connectionPath}/user-exclusions/${id}`))) {
+      flash(t('review.include_done', { id }), 'ok');
+      dataChanged();
+    }
+  };
   const words = useWords();
   const [items, setItems] = useState<RunItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -175,6 +200,7 @@ function SkippedList(props: { run: SyncRun }) {
       <h4 id={`skipped-title-${props.run.id}`}>{t('run.skipped_title', { count: count(props.run.counters, 'skipped') })}</h4>
       {busy && !items.length && <p class="loading" role="status">{t('run.loading_skipped')}</p>}
       <ErrorNotice error={error} />
+      <ErrorNotice error={decide.error} testid="skipped-decision-error" />
       <ul class="skipped-list" data-testid="skipped-list">
         {items.map((item) => {
           const facts = itemFacts(item);
@@ -188,6 +214,23 @@ function SkippedList(props: { run: SyncRun }) {
                   {facts.map((f) => t(f.key, f.vars)).join('; ')}
                 </span>
               )}
+              {can('employees:write') && item.bitrix24UserId !== null && LINKABLE_REASONS.has(item.reason ?? '') && linking !== item.bitrix24UserId && (
+                <button type="button" class="link-button" data-testid="skipped-link" onClick={() => setLinking(item.bitrix24UserId)}>
+                  {t('review.link_open')}
+                </button>
+              )}
+              {can('employees:write') && item.bitrix24UserId !== null && !props.run.dryRun && (
+                <button
+                  type="button"
+                  class="link-button"
+                  data-testid={item.reason === 'excluded_by_owner' ? 'skipped-include' : 'skipped-exclude'}
+                  disabled={decide.busy}
+                  onClick={() => (item.reason === 'excluded_by_owner' ? include(item.bitrix24UserId!) : exclude(item.bitrix24UserId!))}
+                >
+                  {item.reason === 'excluded_by_owner' ? t('review.include_open') : t('review.exclude_open')}
+                </button>
+              )}
+              {linking !== null && linking === item.bitrix24UserId && <LinkPicker connectionId={props.run.connectionId} bitrix24UserId={linking} onClose={() => setLinking(null)} />}
             </li>
           );
         })}

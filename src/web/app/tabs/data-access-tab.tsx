@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
+import { UserCheckPanel } from '../components/review';
 import { RunProgress, RunSummary } from '../components/run-summary';
 import { useAction, usePoll } from '../components/use-async';
 import { ErrorNotice, FormProblems, Loading, Notice, TabLink, Time } from '../components/ui';
@@ -95,13 +96,16 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
     return false;
   });
 
-  const synchronize = () =>
+  const startRun = (dryRun: boolean) =>
     start.run(async () => {
-      const started = await api.request<SyncRun>('POST', `/bitrix24/connections/${encodeURIComponent(c.id)}/sync`);
+      const started = await api.request<SyncRun>('POST', `/bitrix24/connections/${encodeURIComponent(c.id)}/sync`, { body: dryRun ? { dryRun: true } : {} });
       clearTimeout(hideTimer.current);
       setRun(started);
       setProgressShown(true);
     });
+  const synchronize = () => startRun(false);
+  // First connect: nothing imported yet, so the preview is the natural first step.
+  const firstImport = loaded && !c.sync.lastSuccessAt && (!run || run.dryRun === true);
 
   const health = connectionHealth(c);
   const retry = retryLine(c, fmt);
@@ -151,12 +155,30 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
               {start.busy ? t('data_access.starting') : t('data_access.synchronize')}
             </button>
           )}
+          {can('sync:run') && (
+            <button
+              type="button"
+              class={firstImport ? 'button-large' : undefined}
+              id="preview-button"
+              data-testid="preview-button"
+              aria-describedby="preview-hint"
+              disabled={start.busy || watching || !canSynchronize(c)}
+              onClick={() => startRun(true)}
+            >
+              {firstImport ? t('review.preview_first') : t('review.preview')}
+            </button>
+          )}
           <p class="hint" id="sync-hint">
             {schedule.kind === 'daily'
               ? t('data_access.schedule_daily', { times: (schedule.dailyTimesUtc ?? []).join(', ') })
               : t('data_access.schedule_interval', { count: schedule.intervalMinutes ?? 30 })}{' '}
             {can('sync:run') ? t('data_access.press_synchronize') : t('data_access.cannot_run')}
           </p>
+          {can('sync:run') && (
+            <p class="hint" id="preview-hint">
+              {t('review.preview_hint')}
+            </p>
+          )}
         </div>
         <ErrorNotice error={start.error} testid="sync-error" />
         {pollError && (
@@ -181,6 +203,8 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
           )}
         </div>
       </section>
+
+      {can('sync:run') && c.state === 'active' && <UserCheckPanel connection={c} />}
 
       <SettingsSection connection={c} />
     </div>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
+import { PreviewBadge } from '../components/review';
 import { RunStatusBadge, RunSummary, useWords } from '../components/run-summary';
 import { DataTable } from '../components/data-table';
 import { usePoll } from '../components/use-async';
@@ -131,7 +132,7 @@ export function HistoryTab(props: TabProps) {
                 </button>
               </td>
               <td data-label={t('employees.status')}>
-                <RunStatusBadge status={run.status} />
+                <RunStatusBadge status={run.status} /> {run.dryRun && <PreviewBadge />}
                 {run.guardResolution && <div class="muted small">{t(`history.removals_${run.guardResolution === 'confirmed' ? 'confirmed' : run.guardResolution === 'discarded' ? 'discarded' : 'superseded'}`)}</div>}
               </td>
               {multiPortal && (

@@ -1,0 +1,51 @@
+import { createTranslator } from '../i18n/i18n';
+import type { UserCheck } from '../types';
+import { checkQuery, stepLines } from './review';
+
+const en = createTranslator('en');
+const ru = createTranslator('ru');
+
+const check = (patch: Partial<UserCheck>): UserCheck => ({
+  bitrix24UserId: 7,
+  name: 'Petrov Ivan',
+  steps: ['fetched', 'in_scope', 'required_fields', 'match', 'planned_action'].map((step) => ({ step, status: 'passed', reason: null, details: null })),
+  outcome: 'created',
+  reason: null,
+  employeeId: null,
+  changes: [],
+  run: null,
+  ...patch,
+});
+const words = (lines: ReturnType<typeof stepLines>, t = en) => lines.map((l) => `${t(l.label)}: ${t(l.statusLabel)}${l.note ? ` (${'reason' in l.note ? l.note.reason : t(l.note.key, l.note.vars)})` : ''}`);
+
+describe('one-person check: the input and the steps in words', () => {
+  it.each([
+    ['42', { bitrix24UserId: 42 }],
+    [' 42 ', { bitrix24UserId: 42 }],
+    ['Ivan@Example.com', { email: 'Ivan@Example.com' }],
+    ['0', null],
+    ['99999999999', null],
+    ['ivan', null],
+    ['', null],
+    ['a b@c.d', null],
+  ])('%j → %j', (raw, expected) => {
+    expect(checkQuery(raw)).toEqual(expected);
+  });
+
+  it('says where a person stops and why, in both languages', () => {
+    const steps = check({}).steps.map((s, i) => (i === 2 ? { ...s, status: 'failed', reason: 'missing_email' } : i > 2 ? { ...s, status: 'not_reached' } : s));
+    const lines = stepLines(check({ steps, outcome: 'skipped', reason: 'missing_email' }), (o) => o);
+    expect(words(lines)).toEqual(['Read from Bitrix24: passed', 'In scope: passed', 'Required fields: failed (missing_email)', 'Match: not reached', 'Planned action: not reached']);
+    expect(words(lines, ru)[2]).toBe('Обязательные поля: не пройден (missing_email)');
+  });
+
+  it('explains the match and the planned outcome, and a person Bitrix24 does not return', () => {
+    const steps = check({}).steps.map((s) => (s.step === 'match' ? { ...s, details: { kind: 'link_by_email', employeeId: 'e1' } } : s));
+    expect(words(stepLines(check({ steps, outcome: 'linked_by_email' }), (o) => `«${o}»`)).slice(3)).toEqual([
+      'Match: passed (Will be linked by email to an existing employee.)',
+      'Planned action: passed (A synchronization would report: «linked_by_email».)',
+    ]);
+    const nobody = check({ steps: check({}).steps.map((s, i) => ({ ...s, status: i === 0 ? 'failed' : 'not_reached', reason: i === 0 ? 'not_found_on_portal' : null })), outcome: null });
+    expect(words(stepLines(nobody, (o) => o))[0]).toBe('Read from Bitrix24: failed (Bitrix24 returned nobody with this ID or email.)');
+  });
+});

@@ -1,0 +1,60 @@
+import type { MessageKey, Vars } from '../i18n/i18n';
+import type { UserCheck } from '../types';
+
+/** The one-person check's input: a Bitrix24 ID (digits) or an email; anything else is refused on the page. */
+export function checkQuery(raw: string): { bitrix24UserId: number } | { email: string } | null {
+  const value = raw.trim();
+  if (/^\d{1,10}$/.test(value)) {
+    const id = Number(value);
+    return id >= 1 && id <= 2_147_483_647 ? { bitrix24UserId: id } : null;
+  }
+  if (value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return { email: value };
+  return null;
+}
+
+export interface StepLine {
+  step: string;
+  status: string;
+  label: MessageKey;
+  statusLabel: MessageKey;
+  /** The explanation under a step, in the owner's words (a reason, the match, the plan). */
+  note: { key: MessageKey; vars?: Vars } | { reason: string } | null;
+}
+
+const STEP_LABELS: Record<string, MessageKey> = {
+  fetched: 'review.step_fetched',
+  in_scope: 'review.step_in_scope',
+  required_fields: 'review.step_required_fields',
+  match: 'review.step_match',
+  planned_action: 'review.step_planned_action',
+};
+const STATUS_LABELS: Record<string, MessageKey> = { passed: 'review.status_passed', failed: 'review.status_failed', not_reached: 'review.status_not_reached' };
+const MATCH_NOTES: Record<string, MessageKey> = { create: 'review.match_create', link_by_email: 'review.match_link_by_email', linked: 'review.match_linked' };
+
+/** The check's steps as the page lists them. */
+export function stepLines(check: UserCheck, outcomeWord: (o: string) => string): StepLine[] {
+  return check.steps.map((s) => {
+    let note: StepLine['note'] = null;
+    if (s.status === 'failed' && s.reason) {
+      note = s.reason === 'not_found_on_portal' || s.reason === 'several_users_with_email' ? { key: `review.${s.reason}` as MessageKey } : { reason: s.reason };
+    } else if (s.status === 'passed' && s.step === 'match') {
+      const kind = String(s.details?.kind ?? '');
+      if (MATCH_NOTES[kind]) note = { key: MATCH_NOTES[kind] };
+    } else if (s.status === 'passed' && s.step === 'planned_action' && check.outcome) {
+      note = s.details?.dismissal ? { key: 'review.will_be_dismissed' } : { key: 'review.planned', vars: { outcome: outcomeWord(check.outcome) } };
+    }
+    return { step: s.step, status: s.status, label: STEP_LABELS[s.step] ?? 'review.step_fetched', statusLabel: STATUS_LABELS[s.status] ?? 'review.status_not_reached', note };
+  });
+}
+
+export const FIELD_LABELS: Record<string, MessageKey> = {
+  firstName: 'review.field_first_name',
+  lastName: 'review.field_last_name',
+  middleName: 'review.field_middle_name',
+  email: 'review.field_email',
+  extension: 'review.field_extension',
+  phones: 'review.field_phones',
+};
+
+/** Skipped people the owner can settle by linking them to an employee by hand. */
+export const LINKABLE_REASONS = new Set(['ambiguous_email', 'email_linked_elsewhere']);
