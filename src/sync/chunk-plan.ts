@@ -132,7 +132,8 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
     }
     const problem: SkipReason | null = !isInScope(user, settings.includeExtranet) ? 'out_of_scope' : checkRequiredFields(user, settings.edition);
     if (problem) {
-      skip(problem, problem === 'out_of_scope' ? { userType } : null);
+      // The offending value where there is one, so the owner sees what to fix (and a changed value is a changed problem).
+      skip(problem, problem === 'out_of_scope' ? { userType } : problem === 'invalid_email' ? { value: String(user.EMAIL ?? '').trim().slice(0, 100) } : null);
       if (link && linkTransition) applyLinkTransition(plan, link, linkTransition, departments, userType, name, false);
       continue;
     }

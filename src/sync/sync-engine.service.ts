@@ -209,6 +209,8 @@ export class SyncEngine {
       if (plan && ctx.dryRun) await this.store.insertItems(manager, ctx.runId, previewItems(plan));
       else if (plan) await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
       if (end?.items.length) await this.store.insertItems(manager, ctx.runId, end.items);
+      // Every user was read again by this complete, trusted export: problems it did not report are fixed.
+      if (end?.exportComplete && !ctx.dryRun) await this.store.clearFixedProblems(manager, ctx.connectionId, ctx.runId);
       await this.store.addPendingRemovals(manager, ctx.runId, ctx.connectionId, removals);
     });
     ctx.commit(processed, counters, checkpoint);

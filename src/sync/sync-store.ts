@@ -11,6 +11,32 @@ export interface IdRange {
   upTo: number;
 }
 
+/** Outcomes kept on the standing-problems list (kind = the outcome). */
+export const PROBLEM_KINDS = ['skipped', 'phone_rejected'] as const;
+
+/** `uid:kind` of an item that is a standing problem, else null. */
+function problemKey(item: RunItem): string | null {
+  return item.bitrix24UserId !== null && (PROBLEM_KINDS as readonly string[]).includes(item.outcome) ? `${item.bitrix24UserId}:${item.outcome}` : null;
+}
+
+/**
+ * One problem per (user, kind): a person with several rejected phones has one row whose
+ * details list them all (`rejected`), so a change to any of them is a change of the problem.
+ */
+function currentProblems(items: RunItem[]): Array<{ uid: number; kind: string; reason: string | null; name: string | null; details: Record<string, unknown> | null }> {
+  const byKey = new Map<string, { uid: number; kind: string; reason: string | null; name: string | null; details: Record<string, unknown> | null }>();
+  for (const item of items) {
+    const key = problemKey(item);
+    if (key === null) continue;
+    if (item.outcome === 'phone_rejected') {
+      const row = byKey.get(key) ?? { uid: item.bitrix24UserId as number, kind: item.outcome, reason: item.reason, name: item.name, details: { rejected: [] as unknown[] } };
+      (row.details?.rejected as unknown[]).push(item.details);
+      byKey.set(key, row);
+    } else byKey.set(key, { uid: item.bitrix24UserId as number, kind: item.outcome, reason: item.reason, name: item.name, details: item.details });
+  }
+  return [...byKey.values()];
+}
+
 export type Removal = { bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' | 'out_of_scope'; fromState: string };
 import { queryRows } from '../database/query-rows';
 
@@ -166,8 +192,41 @@ export class SyncStore {
       );
     }
     // Work in proportion to change (issue 12, finding 7): "unchanged" is only counted (the
-    // run's counters); a re-sync of a portal where nothing changed writes no item rows.
-    await this.insertItems(manager, runId, plan.items.filter((i) => i.outcome !== 'unchanged'));
+    // run's counters); a re-sync of a portal where nothing changed writes no item rows. A
+    // standing problem is itemized only when it is new or its details changed.
+    const fresh = await this.recordProblems(manager, accountId, connectionId, runId, plan.seenIds, plan.items);
+    await this.insertItems(manager, runId, plan.items.filter((i) => i.outcome !== 'unchanged' && (problemKey(i) === null || fresh.has(problemKey(i) as string))));
+  }
+
+  /**
+   * The standing-problems list for the users this chunk read, in one statement: their current
+   * problems are upserted (last_seen bumped), their problems not reported again are deleted
+   * (fixed). Returns the keys of problems that are new or whose reason/details changed, as
+   * read before the write (all CTEs see the same snapshot).
+   */
+  async recordProblems(manager: EntityManager, accountId: string, connectionId: string, runId: string, readUserIds: number[], items: RunItem[]): Promise<Set<string>> {
+    const problems = currentProblems(items);
+    if (!problems.length && !readUserIds.length) return new Set();
+    const rows = await this.q<Array<{ uid: number; kind: string }>>(
+      manager,
+      `WITH t AS (SELECT * FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::jsonb[]) AS t(uid, kind, reason, name, details)),
+            old AS (SELECT p.bitrix24_user_id, p.kind, p.reason, p.details FROM sync_problem p JOIN t ON p.connection_id = $1 AND p.bitrix24_user_id = t.uid AND p.kind = t.kind),
+            fixed AS (DELETE FROM sync_problem p WHERE p.connection_id = $1 AND p.bitrix24_user_id = ANY($9::int[])
+                        AND NOT EXISTS (SELECT 1 FROM t WHERE t.uid = p.bitrix24_user_id AND t.kind = p.kind)),
+            up AS (INSERT INTO sync_problem (connection_id, bitrix24_user_id, kind, account_id, reason, name, details, last_run_id)
+                   SELECT $1, t.uid, t.kind, $2, t.reason, t.name, t.details, $3 FROM t
+                   ON CONFLICT (connection_id, bitrix24_user_id, kind) DO UPDATE
+                     SET reason = excluded.reason, name = excluded.name, details = excluded.details, last_seen_at = now(), last_run_id = excluded.last_run_id)
+       SELECT t.uid, t.kind FROM t LEFT JOIN old o ON o.bitrix24_user_id = t.uid AND o.kind = t.kind
+        WHERE o.kind IS NULL OR o.reason IS DISTINCT FROM t.reason OR o.details IS DISTINCT FROM t.details`,
+      [connectionId, accountId, runId, problems.map((p) => p.uid), problems.map((p) => p.kind), problems.map((p) => p.reason), problems.map((p) => p.name), problems.map((p) => (p.details ? JSON.stringify(p.details) : null)), readUserIds],
+    );
+    return new Set(rows.map((r) => `${r.uid}:${r.kind}`));
+  }
+
+  /** A complete trusted export reported every standing problem again: the others were fixed. */
+  async clearFixedProblems(manager: EntityManager, connectionId: string, runId: string): Promise<void> {
+    await this.q(manager, `DELETE FROM sync_problem WHERE connection_id = $1 AND last_run_id <> $2`, [connectionId, runId]);
   }
 
   async insertItems(manager: EntityManager, runId: string, items: RunItem[]): Promise<void> {

@@ -6,6 +6,9 @@ import { EmployeesModule } from '../employees/employees.module';
 import { SyncEngine } from './sync-engine.service';
 import { SyncLeasesRepository } from './sync-leases.repository';
 import { SyncQueueService } from './sync-queue.service';
+import { SyncProblemsController } from './sync-problems.controller';
+import { SyncProblemsRepository } from './sync-problems.repository';
+import { SyncProblemsService } from './sync-problems.service';
 import { SyncRunsController } from './sync-runs.controller';
 import { SyncRunsRepository } from './sync-runs.repository';
 import { SyncRunsService } from './sync-runs.service';
@@ -22,7 +25,7 @@ import { SyncWorker } from './sync-worker.service';
 @Global()
 @Module({
   imports: [ScheduleModule.forRoot(), Bitrix24Module, EmployeesModule],
-  controllers: [SyncRunsController],
+  controllers: [SyncRunsController, SyncProblemsController],
   providers: [
     SyncStore,
     DepartmentStore,
@@ -33,6 +36,8 @@ import { SyncWorker } from './sync-worker.service';
     SyncWorker,
     SyncQueueService,
     SyncRunsService,
+    SyncProblemsRepository,
+    SyncProblemsService,
     { provide: BITRIX24_EVENT_SINK, useExisting: SyncQueueService },
   ],
   exports: [BITRIX24_EVENT_SINK, SyncWorker, SyncStore, SyncQueueService, DepartmentSync],

@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PROBLEM_KINDS } from '../sync-store';
+import { SKIP_REASONS } from '../sync-run.types';
+
+export class SyncProblemDto {
+  @ApiProperty() bitrix24UserId: number;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty({ enum: PROBLEM_KINDS }) kind: string;
+  @ApiProperty({ nullable: true, type: String, description: `For skipped: ${SKIP_REASONS.join(', ')}; not_a_phone_number for phone_rejected` }) reason: string | null;
+  @ApiProperty({ nullable: true, description: 'The latest details: as the skipped item carries them; for phone_rejected, rejected: [{ field, value }]' }) details: Record<string, unknown> | null;
+  @ApiProperty({ format: 'date-time' }) firstSeenAt: string;
+  @ApiProperty({ format: 'date-time' }) lastSeenAt: string;
+}
+
+export class SyncProblemPageDto {
+  @ApiProperty({ type: [SyncProblemDto] }) items: SyncProblemDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class ListProblemsQuery {
+  @ApiPropertyOptional({ enum: PROBLEM_KINDS })
+  @IsOptional()
+  @IsIn(PROBLEM_KINDS)
+  kind?: string;
+
+  @ApiPropertyOptional({ enum: [...SKIP_REASONS, 'not_a_phone_number'] })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z_]{1,40}$/, { message: 'reason must be a reason code such as missing_email' })
+  reason?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  cursor?: string;
+}
