@@ -11,7 +11,11 @@ describe('run report retention', () => {
       const account = await createAccount(env.t, 'Acme');
       const connectionId = await connectPortal(env.t, account, env.sim);
       const old = await synchronize(env.t, account, connectionId);
+      // An unchanged re-sync writes no item (issue 12): the recent run has one change to report.
+      const [{ bitrix24_user_id: renamed }] = await env.t.dataSource.query(`SELECT bitrix24_user_id FROM bitrix24_user_link WHERE connection_id = $1 ORDER BY 1 LIMIT 1`, [connectionId]);
+      env.sim.updateUser(renamed, { NAME: 'Renamed' });
       const recent = await synchronize(env.t, account, connectionId);
+      expect(recent.counters.updated).toBe(1);
       await env.t.dataSource.query(`UPDATE sync_run SET finished_at = now() - interval '8 days' WHERE id = $1`, [old.id]);
       await env.t.app.get(SyncWorker).runHousekeeping();
       const [{ n: oldItems }] = await env.t.dataSource.query(`SELECT count(*)::int AS n FROM sync_run_item WHERE run_id = $1`, [old.id]);
