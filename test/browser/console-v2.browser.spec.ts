@@ -25,7 +25,7 @@ import { synchronize, waitForRun, type RunView } from '../support/sync';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const DOCS = join(REPO_ROOT, 'docs');
-const TABS = ['connection', 'data-access', 'employees', 'responsible', 'history', 'api-keys'];
+const TABS = ['connection', 'data-access', 'employees', 'departments', 'responsible', 'history', 'api-keys'];
 const STEP = 45_000;
 
 interface Employee {

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
+import { DepartmentSelection } from '../components/department-selection';
 import { RunProgress, RunSummary } from '../components/run-summary';
 import { useAction, usePoll } from '../components/use-async';
 import { ErrorNotice, FormProblems, Loading, Notice, TabLink, Time } from '../components/ui';
@@ -182,6 +183,7 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
         </div>
       </section>
 
+      <DepartmentSelection key={c.id} connection={c} />
       <SettingsSection connection={c} />
     </div>
   );
