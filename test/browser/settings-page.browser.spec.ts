@@ -349,9 +349,9 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       expect(await focused()).toBe('tab-employees');
 
       await page.keyboard.press('ArrowRight');
-      expect(await focused()).toBe('tab-responsible');
-      expect(await selected()).toBe('responsible');
-      expect(await visiblePanels()).toEqual(['panel-responsible']);
+      expect(await focused()).toBe('tab-departments');
+      expect(await selected()).toBe('departments');
+      expect(await visiblePanels()).toEqual(['panel-departments']);
       await page.keyboard.press('ArrowLeft');
       await page.keyboard.press('ArrowLeft');
       expect(await focused()).toBe('tab-data-access');
