@@ -12,7 +12,7 @@ import request from 'supertest';
 import type { Bitrix24Department, Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
+import { browserDescribe, closeConsoleTest, launchBrowser, openConsolePage } from '../support/browser';
 import { axeViolations, horizontalOverflow } from '../support/page-checks';
 import { employeeByBitrix24Id, synchronize } from '../support/sync';
 
@@ -73,12 +73,7 @@ suite('departments in Chromium: the tree, a department’s people, the selection
     await byTestId('whoami').waitFor({ state: 'attached' });
   }, 90_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await env?.t.close();
-    await env?.sim.stop();
-  }, 30_000);
+  afterAll(() => closeConsoleTest({ context, browser, env }), 30_000);
 
   it(
     'shows the tree with counts, heads and supervisors, and finds departments by name',

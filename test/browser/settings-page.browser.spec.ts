@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import request from 'supertest';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
+import { browserDescribe, closeConsoleTest, launchBrowser, openConsolePage } from '../support/browser';
 import { horizontalOverflow } from '../support/page-checks';
 import { runItems, type RunView } from '../support/sync';
 
@@ -80,12 +80,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
     });
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await env?.t.close();
-    await env?.sim.stop();
-  }, 30_000);
+  afterAll(() => closeConsoleTest({ context, browser, env }), 30_000);
 
   it(
     'signs in with the owner key (and refuses a wrong one)',
