@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { benchDatabaseUrl, databaseName, serverVersion, shownUrl } from './database';
 import { Harness, HarnessOptions, ScenarioKey, ScenarioResult, SCENARIOS } from './harness';
 import { checkTargets, detailsTable, resultsTable, targetsTable } from './report';
+import { fleetTable, runFleet } from './fleet';
 
 const ROOT = resolve(__dirname, '../..');
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
@@ -40,6 +41,10 @@ async function main(): Promise<number> {
       profile: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       out: { type: 'string' },
+      fleet: { type: 'boolean', default: false },
+      portals: { type: 'string', default: '1000' },
+      replicas: { type: 'string', default: '1,2' },
+      accounts: { type: 'string', default: '100' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -47,10 +52,12 @@ async function main(): Promise<number> {
   if (values.help) {
     process.stdout.write(
       'npm run bench -- [--size N | --sizes 1000,10000,100000] [--scenarios a,b] [--seed N] [--departments N] [--profile] [--quiet] [--out FILE]\n' +
+        'npm run bench -- --fleet [--portals 1000] [--replicas 1,2] [--accounts 100] [--seed N] [--quiet] [--out FILE]\n' +
         `scenarios: ${ALL_SCENARIOS.join(', ')}\n`,
     );
     return 0;
   }
+  if (values.fleet) return fleetMain(values);
   const sizes = values.size ? parseSizes(values.size) : values.sizes ? parseSizes(values.sizes) : DEFAULT_SIZES;
   const scenarios = values.scenarios ? (values.scenarios.split(',').map((x) => x.trim()) as ScenarioKey[]) : ALL_SCENARIOS;
   for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (${ALL_SCENARIOS.join(', ')})`);
@@ -134,12 +141,7 @@ async function main(): Promise<number> {
 
   const targets = checkTargets(results);
   const report = {
-    issue: 7,
-    generatedAt: new Date().toISOString(),
-    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-    totalSeconds: Math.round((Date.now() - started) / 1000),
-    git,
-    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    ...reportHeader(7, started, git, machine),
     settings: {
       sizes,
       scenarios,
@@ -167,6 +169,68 @@ async function main(): Promise<number> {
   const notes = results.flatMap((r) => r.notes.map((n) => `${r.size} ${r.scenario}: ${n}`));
   if (notes.length) process.stdout.write(`Notes:\n${[...new Set(notes)].map((n) => `  - ${n}`).join('\n')}\n\n`);
   process.stdout.write(`${report.targetsMet} targets met, ${report.targetsMissed} missed. Written to ${out}\n`);
+  return 0;
+}
+
+/** What every report file starts with: the issue, the command, how long, the commit and the machine. */
+function reportHeader<M extends object>(issue: number, started: number, git: ReturnType<typeof gitRevision>, machine: M) {
+  return {
+    issue,
+    generatedAt: new Date().toISOString(),
+    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    git,
+    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+  };
+}
+
+/** `--fleet`: many portals per replica (bench/fleet.ts); its own database and report file. */
+async function fleetMain(values: { portals: string; replicas: string; accounts: string; seed: string; quiet: boolean; out?: string }): Promise<number> {
+  const portals = Number(values.portals);
+  const replicas = values.replicas.split(',').map((r) => Number(r.trim()));
+  const accounts = Number(values.accounts);
+  if (!Number.isInteger(portals) || portals < 1 || portals > 5000) throw new Error(`bad --portals "${values.portals}": an integer from 1 to 5,000`);
+  if (replicas.some((r) => !Number.isInteger(r) || r < 1 || r > 4)) throw new Error(`bad --replicas "${values.replicas}": e.g. 1,2`);
+  if (!Number.isInteger(accounts) || accounts < 1) throw new Error(`bad --accounts "${values.accounts}"`);
+  // A database of its own, so a fleet run never drops the one another bench run is using.
+  const databaseUrl = process.env.BENCH_FLEET_DATABASE_URL ?? benchDatabaseUrl().replace(/\/b24_bench(\?|$)/, '/b24_bench_fleet$1');
+  if (['postgres', 'template0', 'template1'].includes(databaseName(databaseUrl))) throw new Error(`the bench drops and recreates its database; refusing "${databaseName(databaseUrl)}"`);
+  const out = resolve(values.out ?? join(ROOT, 'bench/results/fleet.json'));
+  const extraEnv = Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k, v]) => k.startsWith('BENCH_SVC_') && v !== undefined)
+      .map(([k, v]) => [k.slice('BENCH_SVC_'.length), v as string]),
+  );
+  const machine = { cpuModel: cpus()[0]?.model ?? 'unknown', cores: cpus().length, ramGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10, node: process.version, postgres: await serverVersion(databaseUrl), loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100) };
+  const started = Date.now();
+  const report = await runFleet({
+    root: ROOT,
+    databaseUrl,
+    portals,
+    replicas,
+    accounts,
+    minPeople: 50,
+    maxPeople: 500,
+    seed: Number(values.seed),
+    logDir: join(dirname(out), 'logs'),
+    nodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    extraEnv,
+    verbose: !values.quiet,
+  });
+  const git = gitRevision();
+  const full = {
+    ...reportHeader(12, started, git, machine),
+    ...report,
+    settings: { ...report.settings, databaseUrl: shownUrl(databaseUrl) },
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(full, null, 2) + '\n');
+  const revision = git.commit ? `commit ${git.commit.slice(0, 7)}${git.dirtySrc ? ' + uncommitted src changes' : ''}` : 'commit unknown';
+  process.stdout.write(`\nFleet benchmark (${revision}) — ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB RAM, node ${machine.node}, ${machine.postgres.split(' on ')[0]}\n\n`);
+  process.stdout.write(fleetTable(report) + '\n\n');
+  const notes = report.phases.flatMap((p) => p.notes.map((n) => `${p.phase} ×${p.replicas}: ${n}`));
+  if (notes.length) process.stdout.write(`Notes:\n${notes.map((n) => `  - ${n}`).join('\n')}\n\n`);
+  process.stdout.write(`Written to ${out}\n`);
   return 0;
 }
 

@@ -6,6 +6,7 @@ import { CreateTypeormMetadata1795306000000 } from './1795306000000-CreateTypeor
 import { AddInsufficientRightsState1795307100000 } from './1795307100000-AddInsufficientRightsState';
 import { AddAppInstallationAndOfflineEvents1795307500000 } from './1795307500000-AddAppInstallationAndOfflineEvents';
 import { AddTokenRefreshInFlight1795308100000 } from './1795308100000-AddTokenRefreshInFlight';
+import { AddRunInFlightIndex1795308150000 } from './1795308150000-AddRunInFlightIndex';
 import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTree';
 
 /**
@@ -22,5 +23,6 @@ export const ALL_MIGRATIONS = [
   AddInsufficientRightsState1795307100000,
   AddAppInstallationAndOfflineEvents1795307500000,
   AddTokenRefreshInFlight1795308100000,
+  AddRunInFlightIndex1795308150000,
   AddDepartmentTree1795308200000,
 ];

@@ -46,6 +46,8 @@ export interface AppConfig {
     schedulerEnabled: boolean;
     tickSeconds: number;
     leaseSeconds: number;
+    /** SYNC_CONCURRENCY: connections synced at once by this replica (1 on the embedded engine). */
+    concurrency: number;
     removalGuardPercent: number;
     runItemsRetentionDays: number;
     shutdownGraceSeconds: number;
@@ -101,6 +103,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       schedulerEnabled: env.SYNC_SCHEDULER_ENABLED,
       tickSeconds: env.SYNC_TICK_SECONDS,
       leaseSeconds: env.SYNC_LEASE_SECONDS,
+      concurrency: env.SYNC_CONCURRENCY,
       removalGuardPercent: env.SYNC_REMOVAL_GUARD_PERCENT,
       runItemsRetentionDays: env.SYNC_RUN_ITEMS_RETENTION_DAYS,
       shutdownGraceSeconds: env.SYNC_SHUTDOWN_GRACE_SECONDS,

@@ -9,8 +9,8 @@ describe('environment validation', () => {
       port: 3000,
       publicUrl: 'http://localhost:3000',
       db: { url: undefined, poolSize: 10, migrateOnStart: true, dataDir: './.data' },
-      bitrix24: { oauthServers: ['oauth.bitrix.info', 'oauth.bitrix24.tech'], allowInsecure: false },
-      sync: { intervalMinutes: 30, removalGuardPercent: 20 },
+      bitrix24: { oauthServers: ['oauth.bitrix.info', 'oauth.bitrix24.tech'], allowInsecure: false, requestTimeoutMs: 30000, refreshTimeoutMs: 120000 },
+      sync: { intervalMinutes: 30, removalGuardPercent: 20, concurrency: 8, schedulerEnabled: true },
     });
   });
 
@@ -63,6 +63,9 @@ describe('environment validation', () => {
     ['PUBLIC_URL', 'ftp://x'],
     ['DATABASE_POOL_SIZE', '1000'],
     ['SYNC_REMOVAL_GUARD_PERCENT', '150'],
+    ['SYNC_CONCURRENCY', '0'],
+    ['SYNC_CONCURRENCY', 'many'],
+    ['BITRIX24_REFRESH_TIMEOUT_MS', '500'],
   ])('rejects %s=%s', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(name);
   });

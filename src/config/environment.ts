@@ -207,6 +207,18 @@ export class EnvironmentVariables {
   @Max(3600)
   SYNC_LEASE_SECONDS = 60;
 
+  /**
+   * Connections one replica syncs at once. A run mostly waits on Bitrix24 (its rate limit and
+   * its answers), so this is sized by the database's and the process's share of the cores,
+   * not by the number of portals: the default suits 2 cores shared with PostgreSQL (bench/README.md,
+   * "Fleet"). Each job needs a database connection at times: keep it below DATABASE_POOL_SIZE.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SYNC_CONCURRENCY = 8;
+
   @Transform(toNumber)
   @IsNumber()
   @Min(0)

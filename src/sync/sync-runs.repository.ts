@@ -101,21 +101,6 @@ export class SyncRunsRepository {
     return run ?? null;
   }
 
-  /**
-   * Extends the connection's lease and stamps the running run's heartbeat (its last sign of
-   * life, which a stalled run shows as "since"); false when the lease is someone else's now.
-   */
-  async renewLease(connectionId: string, runnerId: string, leaseSeconds: number): Promise<boolean> {
-    const rows: unknown[] = await queryRows(this.db, `WITH lease AS (
-         UPDATE bitrix24_connection SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 RETURNING id
-       ), beat AS (
-         UPDATE sync_run SET heartbeat_at = now() WHERE connection_id = $1 AND status = 'running' AND runner_id = $2 AND EXISTS (SELECT 1 FROM lease) RETURNING id
-       ) SELECT id FROM lease`,
-      [connectionId, runnerId, leaseSeconds],
-    );
-    return rows.length > 0;
-  }
-
   /** How many users the portal had at its last complete full export (to size the first request). */
   async lastFullRunTotal(connectionId: string): Promise<number | null> {
     const [row]: Array<{ total: number | null }> = await this.db.query(

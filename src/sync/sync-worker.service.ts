@@ -13,11 +13,11 @@ import { Bitrix24Error, type Bitrix24ErrorKind } from '../bitrix24/client/bitrix
 import { isEmbedded } from '../database/data-source-options';
 import { backoffDelaySeconds, nextDueAt } from './rules';
 import { RunAborted, RunControl, SyncEngine } from './sync-engine.service';
+import { SyncLeasesRepository } from './sync-leases.repository';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { SyncStore } from './sync-store';
 import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import { Bitrix24OfflineEventsCollector } from '../bitrix24/bitrix24-offline-events.service';
-import { queryRows } from '../database/query-rows';
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 
@@ -54,12 +54,14 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     @InjectDataSource() private readonly db: DataSource,
     private readonly engine: SyncEngine,
     private readonly runs: SyncRunsRepository,
+    private readonly leases: SyncLeasesRepository,
     private readonly scheduler: SchedulerRegistry,
     private readonly store: SyncStore,
     private readonly clients: Bitrix24ClientFactory,
     private readonly offline: Bitrix24OfflineEventsCollector,
   ) {
-    this.maxJobs = isEmbedded(config) ? 1 : 4;
+    // The embedded engine has one connection: one job at a time. A server: SYNC_CONCURRENCY.
+    this.maxJobs = isEmbedded(config) ? 1 : config.sync.concurrency;
   }
 
   /**
@@ -126,29 +128,25 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.stopping) return;
     await this.housekeeping();
     // Offline event queues that are due (Bitrix24OfflineEventsCollector: cadence, first tick after a restart).
-    if (includeDue) this.offline.startDue();
+    // One pass at a time: ticks now also follow every finished job.
+    if (includeDue && !this.offline.busy) this.offline.startDue();
     const capacity = this.maxJobs - this.jobs.size;
     if (capacity <= 0) return;
-    const claimed: Array<{ id: string }> = await queryRows(this.db, `WITH candidates AS (
-         SELECT c.id FROM bitrix24_connection c
-          WHERE c.account_id IS NOT NULL AND c.state = 'active'
-            AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
-            AND NOT (c.id = ANY($4::uuid[]))
-            AND (($2 AND c.next_sync_at <= now())
-                 OR EXISTS (SELECT 1 FROM sync_run r WHERE r.connection_id = c.id AND r.status IN ('queued', 'running')))
-          ORDER BY c.next_sync_at NULLS FIRST
-          LIMIT $3
-          FOR UPDATE SKIP LOCKED)
-       UPDATE bitrix24_connection c SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $5)
-         FROM candidates WHERE c.id = candidates.id
-       RETURNING c.id`,
-      [this.runnerId, includeDue, capacity, [...this.jobs.keys()], this.config.sync.leaseSeconds],
-    );
-    for (const { id } of claimed) {
+    const claimed = await this.leases.claim(this.runnerId, includeDue, capacity, [...this.jobs.keys()], this.config.sync.leaseSeconds);
+    for (const id of claimed) {
       const control = new JobControl();
-      const promise = this.job(id, control, includeDue)
-        .catch((error: unknown) => this.logger.error({ msg: 'sync job crashed', connectionId: id, error: (error as Error).message }))
-        .finally(() => this.jobs.delete(id));
+      const promise = this.job(id, control, includeDue).then(
+        // A finished job frees a slot: claim the next connection now, not at the next tick (issue 12, finding 3).
+        () => {
+          this.jobs.delete(id);
+          this.wake();
+        },
+        // A crashed one waits for the tick, so a job that crashes at once cannot spin.
+        (error: unknown) => {
+          this.jobs.delete(id);
+          this.logger.error({ msg: 'sync job crashed', connectionId: id, error: (error as Error).message });
+        },
+      );
       this.jobs.set(id, { promise, control });
     }
   }
@@ -259,21 +257,12 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     );
   }
 
-  private async renewLease(connectionId: string): Promise<boolean> {
-    return this.runs.renewLease(connectionId, this.runnerId, this.config.sync.leaseSeconds);
+  private renewLease(connectionId: string): Promise<boolean> {
+    return this.leases.renew(connectionId, this.runnerId, this.config.sync.leaseSeconds);
   }
 
-  /** Gives the lease up unless work was queued meanwhile (then keeps it and returns false). */
-  private async releaseLease(connectionId: string, force = false): Promise<boolean> {
-    const rows: unknown[] = await queryRows(this.db, `UPDATE bitrix24_connection SET lease_owner = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND lease_owner = $2
-          AND ($3 OR state <> 'active' OR NOT EXISTS (SELECT 1 FROM sync_run r WHERE r.connection_id = $1 AND r.status = 'queued'))
-        RETURNING id`,
-      [connectionId, this.runnerId, force],
-    );
-    if (rows.length) return true;
-    const [still]: Array<{ mine: boolean }> = await this.db.query(`SELECT lease_owner = $2 AS mine FROM bitrix24_connection WHERE id = $1`, [connectionId, this.runnerId]);
-    return !still?.mine;
+  private releaseLease(connectionId: string, force = false): Promise<boolean> {
+    return this.leases.release(connectionId, this.runnerId, force);
   }
 
   private async housekeeping(): Promise<void> {

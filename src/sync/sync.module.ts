@@ -4,6 +4,7 @@ import { Bitrix24Module } from '../bitrix24/bitrix24.module';
 import { BITRIX24_EVENT_SINK } from '../bitrix24/bitrix24-event-sink';
 import { EmployeesModule } from '../employees/employees.module';
 import { SyncEngine } from './sync-engine.service';
+import { SyncLeasesRepository } from './sync-leases.repository';
 import { SyncQueueService } from './sync-queue.service';
 import { SyncRunsController } from './sync-runs.controller';
 import { SyncRunsRepository } from './sync-runs.repository';
@@ -27,6 +28,7 @@ import { SyncWorker } from './sync-worker.service';
     DepartmentStore,
     DepartmentSync,
     SyncRunsRepository,
+    SyncLeasesRepository,
     SyncEngine,
     SyncWorker,
     SyncQueueService,

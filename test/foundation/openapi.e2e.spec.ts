@@ -78,6 +78,11 @@ describe('OpenAPI document', () => {
         for (const [status, response] of errors) {
           if (response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorEnvelopeDto') problems.push(`${name}: ${status} without the error envelope`);
         }
+        // A database outage is a 503 with the envelope on every API operation (ApiExceptionFilter).
+        const outage = op.responses?.['503'] as { description?: string; content?: Record<string, { schema?: { $ref?: string } }> } | undefined;
+        if (path.startsWith('/api/') && (!outage?.description?.includes('database_unavailable') || outage.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorEnvelopeDto')) {
+          problems.push(`${name}: 503 database_unavailable not documented`);
+        }
         for (const [, param] of path.matchAll(/\{(\w+)\}/g)) {
           if (!op.parameters?.some((p) => p.in === 'path' && p.name === param)) problems.push(`${name}: path parameter {${param}} not declared`);
         }

@@ -26,6 +26,7 @@ const ALIASES: Record<string, string> = {
   bad_redirect: 'bitrix24_unavailable',
   too_many_redirects: 'bitrix24_unavailable',
   refresh_failed: 'bitrix24_unavailable',
+  oauth_server_unreachable: 'bitrix24_unavailable',
   query_limit_exceeded: 'bitrix24_rate_limited',
   operation_time_limit: 'bitrix24_rate_limited',
   overload_limit: 'bitrix24_rate_limited',
