@@ -26,7 +26,7 @@ module.exports = tseslint.config(
     rules: { 'no-undef': 'error' },
   },
   {
-    files: ['*.js'],
+    files: ['*.js', 'test/support/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

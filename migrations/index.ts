@@ -5,6 +5,7 @@ import { CreateSyncRuns1795305900000 } from './1795305900000-CreateSyncRuns';
 import { CreateTypeormMetadata1795306000000 } from './1795306000000-CreateTypeormMetadata';
 import { AddInsufficientRightsState1795307100000 } from './1795307100000-AddInsufficientRightsState';
 import { AddAppInstallationAndOfflineEvents1795307500000 } from './1795307500000-AddAppInstallationAndOfflineEvents';
+import { AddRunCheckpoints1795308000000 } from './1795308000000-AddRunCheckpoints';
 import { AddTokenRefreshInFlight1795308100000 } from './1795308100000-AddTokenRefreshInFlight';
 import { AddRunInFlightIndex1795308150000 } from './1795308150000-AddRunInFlightIndex';
 import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTree';
@@ -22,6 +23,7 @@ export const ALL_MIGRATIONS = [
   CreateTypeormMetadata1795306000000,
   AddInsufficientRightsState1795307100000,
   AddAppInstallationAndOfflineEvents1795307500000,
+  AddRunCheckpoints1795308000000,
   AddTokenRefreshInFlight1795308100000,
   AddRunInFlightIndex1795308150000,
   AddDepartmentTree1795308200000,

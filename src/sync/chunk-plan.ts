@@ -40,6 +40,8 @@ export interface EmailCandidate {
   employeeId: string;
   /** Already linked to some user of this portal (so not to the unlinked user being matched). */
   linkedOnThisPortal: boolean;
+  /** The user of this portal it is linked to, when it is. */
+  linkedBitrix24UserId?: number | null;
 }
 
 /** What the database holds about the users of one chunk, loaded in bulk beforehand. */
@@ -47,6 +49,8 @@ export interface ChunkState {
   links: Map<number, ExistingLink>;
   employees: Map<string, ExistingEmployee>;
   candidatesByEmail: Map<string, EmailCandidate[]>;
+  /** Export pages: linked users (not deleted) inside the page's ID range that it did not return. */
+  unseenInRange?: number[];
 }
 
 export interface ChunkPlan {
@@ -141,7 +145,9 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
         emailCandidates: candidates.map((c) => ({ employeeId: c.employeeId, linkedToOtherUserOfThisPortal: c.linkedOnThisPortal })),
       });
       if (decision.kind === 'skip') {
-        skip(decision.reason, { candidates: candidates.length });
+        // The same details whichever chunk the other user was in (a resumed run's chunks differ from a clean run's).
+        const holder = candidates.find((c) => c.linkedOnThisPortal)?.linkedBitrix24UserId;
+        skip(decision.reason, decision.reason === 'email_linked_elsewhere' && holder ? { bitrix24UserId: holder } : { candidates: candidates.length });
         continue;
       }
       claimedEmails.set(email, id);

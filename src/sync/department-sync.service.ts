@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
 import type { Bitrix24Department } from '../bitrix24/bitrix24-user';
 import { DepartmentStore } from './department-store';
@@ -53,20 +53,21 @@ export class DepartmentSync {
   /**
    * Stores the portal's tree after a complete read of department.get: new, renamed, moved,
    * absent and returned departments (as run items), every department's place and whether it
-   * is in the selection.
+   * is in the selection. `record` writes the items in the same transaction (the engine's run
+   * checkpoint), so a run resumed after a kill reports each change once.
    */
-  async syncTree(accountId: string, connection: Bitrix24ConnectionEntity, raw: Bitrix24Department[]): Promise<RunItem[]> {
+  async syncTree(accountId: string, connection: Bitrix24ConnectionEntity, raw: Bitrix24Department[], record?: (manager: EntityManager, items: RunItem[]) => Promise<void>): Promise<RunItem[]> {
     const fetched = cleanDepartments(raw);
     const scope = readDepartmentScope(connection.departmentScope);
     // The company is Bitrix24's own top department (department.get: the one without PARENT).
     const tops = fetched.filter((d) => d.bitrix24ParentId === null);
     const portalName = portalNodeName(tops.length === 1 ? tops[0].name : null, connection.domain);
-    let changes: DepartmentChange[] = [];
+    let items: RunItem[] = [];
     await this.db.transaction(async (m) => {
       const { portalId } = await this.store.ensureNodes(m, accountId, connection.id, portalName);
       const stored = await this.store.load(connection.id, m);
       const plan = planDepartmentTree(stored, fetched, true);
-      changes = plan.changes;
+      items = plan.changes.map((c: DepartmentChange) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
       const now = new Date();
       const firstSeen = new Map(stored.map((d) => [d.bitrix24Id, d.firstSeenAt]));
       const returned = new Set(fetched.map((d) => d.bitrix24Id));
@@ -75,8 +76,9 @@ export class DepartmentSync {
       const parents = treeParents(all);
       const inScope = departmentsInScope(all.map((d) => ({ bitrix24Id: d.bitrix24Id, firstSeenAt: firstSeen.get(d.bitrix24Id) ?? now })), parents, scope, connection.departmentScopeSavedAt);
       await this.store.applyTree(m, accountId, connection.id, portalId, plan, all.map((d) => ({ bitrix24Id: d.bitrix24Id, treeParentBitrix24Id: parents.get(d.bitrix24Id) ?? null, inScope: inScope.has(d.bitrix24Id) })));
+      if (record) await record(m, items);
     });
-    return changes.map((c) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
+    return items;
   }
 
   /** The selection as a check on a user's departments, from the stored tree. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Bitrix24ClientFactory } from '../bitrix24/bitrix24-client.factory';
 import type { Bitrix24ConnectionEntity } from '../bitrix24/bitrix24-connection.entity';
@@ -11,9 +11,9 @@ import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
 import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
 import { ChunkSettings, planChunk } from './chunk-plan';
 import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
-import { countItems, RunCounters, RunItem } from './sync-run.types';
+import { countItems, RunCheckpoint, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
-import { SyncStore } from './sync-store';
+import { IdRange, Removal, SyncStore } from './sync-store';
 import { DepartmentSync } from './department-sync.service';
 import { untaggedNameSql } from '../employees/employee-sql';
 
@@ -36,15 +36,25 @@ export interface RunResult {
   exportComplete: boolean;
   guard: Record<string, unknown> | null;
 }
+export type { Removal };
 
-export type Removal = { bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' | 'out_of_scope'; fromState: string };
+/** What a chunk's transaction commits besides its plan: the end of the export, or of an event run. */
+interface ChunkEnd {
+  stage: 'verified';
+  exportComplete: boolean;
+  removals: Removal[];
+  items: RunItem[];
+}
 
 /**
  * Executes one run: a full import of the portal's users, or the users named by an
  * ONUSERADD event. Set-based: users arrive as pages of up to 2,500, each page is planned
- * in memory (planChunk) and written in one transaction, so a crash leaves every
- * employee whole and a re-run converges. Removals (dismissed, deleted) are applied at
- * the end, after the export proved complete and the mass-removal guard agreed.
+ * in memory (planChunk) and written in one transaction together with its report items and
+ * the run's checkpoint (counters, keyset position), so a crash leaves every employee whole
+ * and a resumed attempt continues after the last committed page with the committed
+ * counters: its report equals a clean run's (issue 12, finding 4). Removals (dismissed,
+ * deleted) are applied at the end, after the export proved complete and the mass-removal
+ * guard agreed, in one transaction with the stage that says they are done.
  */
 @Injectable()
 export class SyncEngine {
@@ -60,9 +70,11 @@ export class SyncEngine {
   ) {}
 
   async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
+    const ctx = new RunContext(run, connection, control);
+    // A run resumed after its export (or its event chunk) was committed only has its end left.
+    if (ctx.checkpoint.stage !== 'export') return this.withPeople(ctx, await this.finish(ctx));
     // The run may wait out rate limits, operating-time blocks and 503 storms until its deadline.
     const client = await this.clients.forConnection(connection.id, { deadlineAt: Date.now() + this.config.sync.runDeadlineSeconds * 1000 });
-    const ctx = new RunContext(run, connection, control);
     if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.settings.inDepartmentScope = (await this.departments.runScope(connection)).check;
     if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
     return this.executeFull(ctx, client);
@@ -74,19 +86,30 @@ export class SyncEngine {
     // read first (a few requests) and the export then skips department pages.
     const treeFirst = this.departments.needsTreeFirst(ctx.connection);
     if (treeFirst) {
-      await this.recordItems(ctx, await this.departments.syncTree(ctx.accountId, ctx.connection, await client.departments()));
+      await this.departments.syncTree(ctx.accountId, ctx.connection, await client.departments(), (manager, items) => this.recordItems(ctx, items, manager));
       ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection)).check;
     }
+    // A resumed attempt reads only the users after the checkpoint (keyset `>ID`,
+    // api-reference/common/performance/huge-data.md); departments are read whole again
+    // (department.get has no `>ID` filter).
+    const resumedFrom = ctx.checkpoint.afterUserId;
+    const processedBefore = ctx.processed;
+    let after = resumedFrom ?? 0;
     // Strictly one page at a time: fetching the next page ahead saved little on two cores
     // and cost ~30 MB of peak RSS at 100,000 users (bench/README.md).
     // requireAdmin: the first request checks user.admin; a user who is not a portal
     // administrator sees only part of the portal (admin-rights.ts), so the run stops there.
     try {
-      for await (const page of client.fullExport({ expectedUsers: await this.runs.lastFullRunTotal(ctx.connectionId), requireAdmin: true, departments: !treeFirst })) {
+      const expectedUsers = resumedFrom === null ? await this.runs.lastFullRunTotal(ctx.connectionId) : null;
+      for await (const page of client.fullExport({ expectedUsers, afterUserId: resumedFrom, requireAdmin: true, departments: !treeFirst })) {
         ctx.control.throwIfAborted();
-        ctx.total = page.totalUsers;
+        // On a resume the portal counts only the users after the checkpoint.
+        ctx.total = processedBefore + page.totalUsers;
         departments.push(...page.departments);
-        if (page.users.length) await this.processChunk(ctx, page.users);
+        if (page.users.length && page.lastUserId !== null) {
+          await this.processChunk(ctx, page.users, { after, upTo: page.lastUserId });
+          after = page.lastUserId;
+        }
       }
     } catch (error) {
       if (error instanceof Bitrix24Error && error.kind === 'insufficient_rights') {
@@ -94,77 +117,100 @@ export class SyncEngine {
       }
       throw error;
     }
-    if (!treeFirst) await this.recordItems(ctx, await this.departments.syncTree(ctx.accountId, ctx.connection, departments));
+    if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
-    const removals = [...ctx.pendingDismissals];
-    const trusted = isExportTrustworthy({ complete: true, readByAdministrator: true, returnedCount: ctx.seen.size, linkedCount: links.total });
+    const trusted = isExportTrustworthy({ complete: true, readByAdministrator: true, returnedCount: ctx.processed, linkedCount: links.total });
+    const deletions: Removal[] = [];
+    let found: Bitrix24User[] = [];
     if (trusted) {
-      const unseen = await this.store.unseenLinks(ctx.connectionId, [...ctx.seen]);
+      const unseen = await this.store.unseenLinks(ctx.connectionId, ctx.checkpoint.unseen, after);
       if (unseen.length) {
-        // Offset paging can skip a user when the list shifts under it; ask for the
+        // A user can be missed when the list shifts under the export; ask for the
         // missing ones by ID before calling anyone deleted.
-        const found = await client.usersById(unseen.map((l) => l.bitrix24UserId));
-        if (found.length) await this.processChunk(ctx, found);
+        found = await client.usersById(unseen.map((l) => l.bitrix24UserId));
         const stillThere = new Set(found.map((u) => bitrix24UserId(u)));
         for (const link of unseen) {
-          if (!stillThere.has(link.bitrix24UserId)) removals.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId, kind: 'deleted', fromState: link.state });
+          if (!stillThere.has(link.bitrix24UserId)) deletions.push({ bitrix24UserId: link.bitrix24UserId, employeeId: link.employeeId, kind: 'deleted', fromState: link.state });
         }
       }
     } else {
       ctx.counters.exportUntrusted = true;
       this.logger.warn({ msg: 'export came back empty while links exist; nobody is marked deleted', connectionId: ctx.connectionId });
     }
-    return this.withPeople(ctx, await this.finish(ctx, removals, links.active, trusted));
+    await this.processChunk(ctx, found, null, { stage: 'verified', exportComplete: trusted, removals: deletions, items: [] });
+    return this.withPeople(ctx, await this.finish(ctx));
   }
 
   /** Memberships, heads and managers follow the people this run imported (and removed). */
   private async withPeople(ctx: RunContext, result: RunResult): Promise<RunResult> {
     await this.recordItems(ctx, await this.departments.syncPeople(ctx.accountId, ctx.connection));
-    return result;
+    return { ...result, counters: ctx.counters };
   }
 
-  private async recordItems(ctx: RunContext, items: RunItem[]): Promise<void> {
+  /**
+   * Items of the department phase with the run's counters, compare-and-set like a chunk
+   * (in the caller's transaction when it gives one, so they commit with what they report).
+   */
+  private async recordItems(ctx: RunContext, items: RunItem[], manager?: EntityManager): Promise<void> {
     if (!items.length) return;
-    await this.db.transaction(async (manager) => {
-      await this.store.insertItems(manager, ctx.runId, items);
-      countItems(ctx.counters, items);
-      await this.runs.progress(ctx.runId, ctx.processed, ctx.total, ctx.counters, manager);
-    });
+    const counters = countItems(structuredClone(ctx.counters), items);
+    const write = async (m: EntityManager) => {
+      await this.commitCheckpoint(m, ctx, { processed: ctx.processed, total: ctx.total, counters, checkpoint: ctx.checkpoint });
+      await this.store.insertItems(m, ctx.runId, items);
+    };
+    if (manager) await write(manager);
+    else await this.db.transaction(write);
+    ctx.commit(ctx.processed, counters, ctx.checkpoint);
   }
 
   private async executeEvent(ctx: RunContext, client: Bitrix24Client, userIds: number[]): Promise<RunResult> {
     ctx.total = userIds.length;
     const users = await client.usersById(userIds);
-    await this.processChunk(ctx, users);
     const returned = new Set(users.map((u) => bitrix24UserId(u)));
     const missing: RunItem[] = userIds
       .filter((id) => !returned.has(id))
       .map((id) => ({ bitrix24UserId: id, employeeId: null, outcome: 'skipped', reason: 'out_of_scope', name: `Bitrix24 user #${id}`, details: { notReturnedByBitrix24: true } }));
-    if (missing.length) {
-      await this.store.insertItems(this.db.manager, ctx.runId, missing);
-      countItems(ctx.counters, missing);
-    }
-    const links = await this.store.countLinks(ctx.connectionId);
-    return this.withPeople(ctx, await this.finish(ctx, [...ctx.pendingDismissals], links.active, false));
+    await this.processChunk(ctx, users, null, { stage: 'verified', exportComplete: false, removals: [], items: missing });
+    return this.withPeople(ctx, await this.finish(ctx));
   }
 
-  private async processChunk(ctx: RunContext, users: Bitrix24User[]): Promise<void> {
-    const state = await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users);
-    const plan = planChunk(users, state, ctx.settings, randomUUID);
-    for (const id of plan.seenIds) ctx.seen.add(id);
-    ctx.pendingDismissals.push(...plan.pendingDismissals);
-    ctx.processed += users.length;
-    countItems(ctx.counters, plan.items);
+  /**
+   * Plans one chunk and commits it in one transaction: its writes, its report items, the
+   * removals it found and the run's checkpoint (compare-and-set on the attempt, so a chunk
+   * of an attempt that was taken over rolls back and never counts). `end` closes the export.
+   */
+  private async processChunk(ctx: RunContext, users: Bitrix24User[], range: IdRange | null, end?: ChunkEnd): Promise<void> {
+    const state = users.length ? await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users, range) : null;
+    const plan = state ? planChunk(users, state, ctx.settings, randomUUID) : null;
+    const removals: Removal[] = [...(plan?.pendingDismissals ?? []), ...(end?.removals ?? [])];
+    const counters = countItems(structuredClone(ctx.counters), [...(plan?.items ?? []), ...(end?.items ?? [])]);
+    const processed = ctx.processed + users.length;
+    const unseenInRange = state?.unseenInRange ?? [];
+    const checkpoint: RunCheckpoint = {
+      ...ctx.checkpoint,
+      afterUserId: range ? range.upTo : ctx.checkpoint.afterUserId,
+      unseen: unseenInRange.length ? [...ctx.checkpoint.unseen, ...unseenInRange] : ctx.checkpoint.unseen,
+      ...(end ? { stage: end.stage, exportComplete: end.exportComplete } : {}),
+    };
     await this.db.transaction(async (manager) => {
-      await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
-      await this.runs.progress(ctx.runId, ctx.processed, ctx.total, ctx.counters, manager);
+      // First: it locks the run row, so a replica taking the run over waits for this chunk and resumes after it.
+      await this.commitCheckpoint(manager, ctx, { processed, total: ctx.total, counters, checkpoint });
+      if (plan) await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
+      if (end?.items.length) await this.store.insertItems(manager, ctx.runId, end.items);
+      await this.store.addPendingRemovals(manager, ctx.runId, ctx.connectionId, removals);
     });
+    ctx.commit(processed, counters, checkpoint);
   }
 
-  /** Applies removals, or holds them for confirmation when they exceed the guard's share. */
-  private async finish(ctx: RunContext, removals: Removal[], linkedActive: number, exportComplete: boolean): Promise<RunResult> {
-    const base = { counters: ctx.counters, processed: ctx.processed, total: ctx.total, exportComplete };
+  private async commitCheckpoint(manager: EntityManager, ctx: RunContext, state: Parameters<SyncRunsRepository['checkpoint']>[4]): Promise<void> {
+    if (!(await this.runs.checkpoint(manager, ctx.runId, ctx.runnerId, ctx.attempt, state))) throw new RunAborted('lease_lost');
+  }
+
+  /** Applies the run's removals, or holds them for confirmation when they exceed the guard's share. */
+  private async finish(ctx: RunContext): Promise<RunResult> {
+    const exportComplete = ctx.checkpoint.exportComplete === true;
+    const result = (status: RunResult['status'], guard: Record<string, unknown> | null): RunResult => ({ status, guard, counters: ctx.counters, processed: ctx.processed, total: ctx.total, exportComplete });
     if (exportComplete) {
       // This complete export re-evaluated every removal: older held lists are stale now.
       await this.db.query(
@@ -174,36 +220,50 @@ export class SyncEngine {
       );
       await this.db.query(`DELETE FROM sync_pending_removal p USING sync_run r WHERE r.id = p.run_id AND r.connection_id = $1 AND r.guard_resolution = 'superseded'`, [ctx.connectionId]);
     }
-    if (!removals.length) return { status: 'succeeded', guard: null, ...base };
+    if (ctx.checkpoint.stage === 'removed') return result('succeeded', ctx.checkpoint.guard ?? null);
+    const removals = await this.store.pendingRemovals(ctx.runId, ctx.connectionId);
+    if (!removals.length) return result('succeeded', null);
+    const links = await this.store.countLinks(ctx.connectionId);
     const thresholdPercent = ctx.connection.removalGuardPercent ?? this.config.sync.removalGuardPercent;
     const fromActive = removals.filter((r) => r.fromState === 'active').length;
-    const verdict = evaluateRemovalGuard({ linkedActiveCount: linkedActive, pendingRemovals: fromActive, thresholdPercent });
+    const verdict = evaluateRemovalGuard({ linkedActiveCount: links.active, pendingRemovals: fromActive, thresholdPercent });
     const guard = {
       thresholdPercent,
       sharePercent: verdict.sharePercent,
-      linkedActive,
+      linkedActive: links.active,
       dismissals: removals.filter((r) => r.kind === 'dismissed').length,
       deletions: removals.filter((r) => r.kind === 'deleted').length,
       outOfScope: removals.filter((r) => r.kind === 'out_of_scope').length,
       held: verdict.hold,
     };
     if (verdict.hold) {
-      await this.db.transaction(async (manager) => {
-        await manager.query(
-          `INSERT INTO sync_pending_removal (run_id, connection_id, bitrix24_user_id, kind)
-           SELECT $1, $2, t.uid, t.kind FROM unnest($3::int[], $4::text[]) AS t(uid, kind) ON CONFLICT DO NOTHING`,
-          [ctx.runId, ctx.connectionId, removals.map((r) => r.bitrix24UserId), removals.map((r) => r.kind)],
-        );
-      });
+      // The removals stay in sync_pending_removal (written with the chunks that found them) until someone decides.
       this.logger.warn({ msg: 'mass removal held for confirmation', connectionId: ctx.connectionId, ...guard });
-      return { status: 'awaiting_confirmation', guard, ...base };
+      return result('awaiting_confirmation', guard);
     }
-    await this.applyRemovals(ctx.runId, ctx.accountId, ctx.connectionId, removals, ctx.counters);
-    return { status: 'succeeded', guard, ...base };
+    const checkpoint: RunCheckpoint = { ...ctx.checkpoint, stage: 'removed', guard };
+    const counters = await this.applyRemovals(ctx.runId, ctx.accountId, ctx.connectionId, removals, ctx.counters, async (manager, next) => {
+      await this.commitCheckpoint(manager, ctx, { processed: ctx.processed, total: ctx.total, counters: next, checkpoint });
+      await this.store.clearPendingRemovals(manager, ctx.runId);
+    });
+    ctx.commit(ctx.processed, counters, checkpoint);
+    return result('succeeded', guard);
   }
 
-  /** Marks links dismissed/deleted, takes those employees off the responsible list, and reports both. */
-  async applyRemovals(runId: string, accountId: string, connectionId: string, removals: Removal[], counters: RunCounters): Promise<void> {
+  /**
+   * Marks links dismissed/deleted, takes those employees off the responsible list, and
+   * reports both, in one transaction; `within` adds the caller's writes to it (the run's
+   * checkpoint), so removals are applied and reported exactly once. Returns the new counters.
+   */
+  async applyRemovals(
+    runId: string,
+    accountId: string,
+    connectionId: string,
+    removals: Removal[],
+    counters: RunCounters,
+    within?: (manager: EntityManager, counters: RunCounters) => Promise<void>,
+  ): Promise<RunCounters> {
+    const next = structuredClone(counters);
     await this.db.transaction(async (manager) => {
       const removedFromResponsible = new Set(await this.store.applyRemovals(manager, accountId, connectionId, removals));
       const names: Array<{ employee_id: string; name: string }> = await manager.query(
@@ -220,22 +280,25 @@ export class SyncEngine {
           removedFromResponsible.delete(r.employeeId);
         }
       }
+      countItems(next, items);
+      if (within) await within(manager, next);
       await this.store.insertItems(manager, runId, items);
-      countItems(counters, items);
     });
+    return next;
   }
 }
 
 class RunContext {
   readonly runId: string;
+  readonly runnerId: string;
+  readonly attempt: number;
   readonly accountId: string;
   readonly connectionId: string;
   settings: ChunkSettings;
-  readonly counters: RunCounters = {};
-  readonly seen = new Set<number>();
-  readonly pendingDismissals: Removal[] = [];
-  processed = 0;
-  total: number | null = null;
+  counters: RunCounters;
+  checkpoint: RunCheckpoint;
+  processed: number;
+  total: number | null;
 
   constructor(
     run: SyncRunRow,
@@ -243,12 +306,26 @@ class RunContext {
     readonly control: RunControl,
   ) {
     this.runId = run.id;
+    this.runnerId = run.runner_id ?? '';
+    this.attempt = run.attempts;
     this.accountId = run.account_id;
     this.connectionId = run.connection_id;
+    // A resumed attempt starts from what its run's last committed transaction recorded.
+    this.checkpoint = run.checkpoint ?? { stage: 'export', afterUserId: null, unseen: [] };
+    this.counters = run.checkpoint ? { ...run.counters } : {};
+    this.processed = run.checkpoint ? run.processed : 0;
+    this.total = run.checkpoint ? run.total : null;
     this.settings = {
       edition: connection.edition,
       includeExtranet: connection.includeExtranet,
       defaultCountry: connection.defaultCountry as CountryCode,
     };
+  }
+
+  /** What a committed transaction recorded becomes the run's state. */
+  commit(processed: number, counters: RunCounters, checkpoint: RunCheckpoint): void {
+    this.processed = processed;
+    this.counters = counters;
+    this.checkpoint = checkpoint;
   }
 }

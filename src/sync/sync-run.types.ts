@@ -66,3 +66,32 @@ export function countItems(counters: RunCounters, items: RunItem[]): RunCounters
   }
   return counters;
 }
+
+/**
+ * Where a run stands, committed in the same transaction as each chunk's writes and items
+ * (issue 12, finding 4), so a resumed attempt continues after it with the committed counters:
+ * - `export`: the keyset export's pages are committed up to `afterUserId`;
+ * - `verified`: the export ended (complete or not) and its deletions were decided, or an
+ *   event run's users were written;
+ * - `removed`: the removals were applied (with `guard`, the verdict that allowed them).
+ */
+export interface RunCheckpoint {
+  stage: 'export' | 'verified' | 'removed';
+  afterUserId: number | null;
+  /** Linked users missing from the ID ranges of the committed pages: "deleted" candidates once the export is complete. */
+  unseen: number[];
+  exportComplete?: boolean;
+  guard?: Record<string, unknown> | null;
+}
+
+/** One attempt of a run (a run is resumed after a kill, a hand-back or a lost lease). */
+export interface RunAttempt {
+  attempt: number;
+  runnerId: string;
+  startedAt: string;
+  endedAt?: string;
+  /** succeeded, failed, awaiting_confirmation, handed_back (shutdown), abandoned (its runner stopped: killed or lease lost). */
+  outcome?: string;
+  resumedAfterUserId?: number | null;
+  resumedAtStage?: RunCheckpoint['stage'] | null;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../database/postgres-errors';
-import type { RunCounters, RunStatus, RunTrigger } from './sync-run.types';
+import type { RunAttempt, RunCheckpoint, RunCounters, RunStatus, RunTrigger } from './sync-run.types';
 import { queryRows } from '../database/query-rows';
 
 export interface SyncRunRow {
@@ -29,6 +29,8 @@ export interface SyncRunRow {
   error_code: string | null;
   error_message: string | null;
   items_pruned_at: Date | null;
+  checkpoint: RunCheckpoint | null;
+  attempt_log: RunAttempt[];
   /** Only on rows read through get/list: see STALLED_SINCE. */
   stalled_since?: Date | null;
 }
@@ -42,6 +44,11 @@ export interface RunItemRow {
   name: string | null;
   details: Record<string, unknown> | null;
 }
+
+/** attempt_log with its last entry closed (an UPDATE's SET expression; `outcome` is SQL). */
+const closeLastAttempt = (outcome: string) =>
+  `CASE WHEN jsonb_array_length(attempt_log) = 0 THEN attempt_log
+        ELSE jsonb_set(attempt_log, ARRAY[(jsonb_array_length(attempt_log) - 1)::text], (attempt_log -> -1) || jsonb_build_object('endedAt', now(), 'outcome', ${outcome})) END`;
 
 /**
  * A running run whose runner no longer holds a live lease on the connection (it died, or
@@ -115,8 +122,9 @@ export class SyncRunsRepository {
   async startScheduledRun(accountId: string, connectionId: string, runnerId: string): Promise<SyncRunRow | null> {
     try {
       const [run]: SyncRunRow[] = await this.db.query(
-        `INSERT INTO sync_run (account_id, connection_id, trigger, status, started_at, heartbeat_at, runner_id, attempts)
-         VALUES ($1, $2, 'schedule', 'running', now(), now(), $3, 1) RETURNING *`,
+        `INSERT INTO sync_run (account_id, connection_id, trigger, status, started_at, heartbeat_at, runner_id, attempts, attempt_log)
+         VALUES ($1, $2, 'schedule', 'running', now(), now(), $3, 1, jsonb_build_array(jsonb_build_object('attempt', 1, 'runnerId', $3::text, 'startedAt', now())))
+         RETURNING *`,
         [accountId, connectionId, runnerId],
       );
       return run;
@@ -126,40 +134,87 @@ export class SyncRunsRepository {
     }
   }
 
-  /** queued|running → running by this runner (a restart resets progress and counters). */
+  /**
+   * queued|running → running by this runner: a new attempt. A run with a checkpoint keeps
+   * its committed progress and counters (the new attempt continues after it); one without
+   * committed nothing, so it starts from zero. An attempt that never ended (its process was
+   * killed, or its lease was taken over) is closed as abandoned at its last heartbeat.
+   * Only the holder of the connection's lease may start an attempt.
+   */
   async markRunning(runId: string, runnerId: string): Promise<SyncRunRow | null> {
-    const [run]: SyncRunRow[] = await queryRows(this.db, `UPDATE sync_run SET status = 'running', started_at = now(), heartbeat_at = now(), runner_id = $2, attempts = attempts + 1,
-              processed = 0, total = NULL, counters = '{}', error_code = NULL, error_message = NULL
-        WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
+    const [run]: SyncRunRow[] = await queryRows(
+      this.db,
+      `UPDATE sync_run SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now(), runner_id = $2, attempts = attempts + 1,
+              processed = CASE WHEN checkpoint IS NULL THEN 0 ELSE processed END,
+              total = CASE WHEN checkpoint IS NULL THEN NULL ELSE total END,
+              counters = CASE WHEN checkpoint IS NULL THEN '{}' ELSE counters END,
+              error_code = NULL, error_message = NULL,
+              attempt_log = (SELECT coalesce(jsonb_agg(CASE WHEN x.e ? 'endedAt' THEN x.e
+                                                            ELSE x.e || jsonb_build_object('endedAt', coalesce(heartbeat_at, now()), 'outcome', 'abandoned') END ORDER BY x.n), '[]'::jsonb)
+                               FROM jsonb_array_elements(attempt_log) WITH ORDINALITY AS x(e, n))
+                            || jsonb_build_array(jsonb_build_object('attempt', attempts + 1, 'runnerId', $2::text, 'startedAt', now(),
+                                                                    'resumedAfterUserId', checkpoint -> 'afterUserId', 'resumedAtStage', checkpoint -> 'stage'))
+        WHERE id = $1 AND status IN ('queued', 'running')
+          AND EXISTS (SELECT 1 FROM bitrix24_connection c WHERE c.id = sync_run.connection_id AND c.lease_owner = $2)
+        RETURNING *`,
       [runId, runnerId],
     );
     return run ?? null;
   }
 
-  async progress(runId: string, processed: number, total: number | null, counters: RunCounters, manager: EntityManager = this.db.manager): Promise<void> {
-    await manager.query(`UPDATE sync_run SET processed = $2, total = $3, counters = $4, heartbeat_at = now() WHERE id = $1`, [runId, processed, total, JSON.stringify(counters)]);
+  /**
+   * Commits a chunk's progress in the chunk's own transaction (compare-and-set on the
+   * attempt): false when another attempt took the run over, and the caller rolls back, so a
+   * superseded attempt's chunk never counts.
+   */
+  async checkpoint(
+    manager: EntityManager,
+    runId: string,
+    runnerId: string,
+    attempt: number,
+    state: { processed: number; total: number | null; counters: RunCounters; checkpoint: RunCheckpoint },
+  ): Promise<boolean> {
+    const rows: unknown[] = await queryRows(
+      manager,
+      `UPDATE sync_run SET processed = $4, total = $5, counters = $6, checkpoint = $7, heartbeat_at = now()
+        WHERE id = $1 AND status = 'running' AND runner_id = $2 AND attempts = $3 RETURNING id`,
+      [runId, runnerId, attempt, state.processed, state.total, JSON.stringify(state.counters), JSON.stringify(state.checkpoint)],
+    );
+    return rows.length > 0;
+  }
+
+  /** running → queued (shutdown): the checkpoint, counters and items stay; the next attempt continues after them. */
+  async handBack(runId: string, runnerId: string): Promise<boolean> {
+    const rows: unknown[] = await queryRows(
+      this.db,
+      `UPDATE sync_run SET status = 'queued', runner_id = NULL, attempt_log = ${closeLastAttempt(`'handed_back'`)}
+        WHERE id = $1 AND status = 'running' AND runner_id = $2 RETURNING id`,
+      [runId, runnerId],
+    );
+    return rows.length > 0;
   }
 
   async finish(
     runId: string,
     runnerId: string,
-    outcome: { status: 'succeeded' | 'failed' | 'awaiting_confirmation' | 'queued'; counters: RunCounters; processed: number; total: number | null; exportComplete: boolean | null; guard?: Record<string, unknown> | null; errorCode?: string | null; errorMessage?: string | null },
+    outcome: { status: 'succeeded' | 'awaiting_confirmation'; counters: RunCounters; processed: number; total: number | null; exportComplete: boolean | null; guard?: Record<string, unknown> | null },
     manager: EntityManager = this.db.manager,
   ): Promise<boolean> {
-    const rows: unknown[] = await queryRows(manager, `UPDATE sync_run SET status = $3, counters = $4, processed = $5, total = $6, export_complete = $7, guard = $8,
-              error_code = $9, error_message = $10,
-              finished_at = CASE WHEN $3 IN ('succeeded', 'failed', 'awaiting_confirmation') THEN now() ELSE NULL END,
-              runner_id = CASE WHEN $3 = 'queued' THEN NULL ELSE runner_id END
+    const rows: unknown[] = await queryRows(
+      manager,
+      `UPDATE sync_run SET status = $3, counters = $4, processed = $5, total = $6, export_complete = $7, guard = $8,
+              error_code = NULL, error_message = NULL, finished_at = now(), attempt_log = ${closeLastAttempt('$3::text')}
         WHERE id = $1 AND status = 'running' AND runner_id = $2 RETURNING id`,
-      [runId, runnerId, outcome.status, JSON.stringify(outcome.counters), outcome.processed, outcome.total, outcome.exportComplete, outcome.guard ? JSON.stringify(outcome.guard) : null, outcome.errorCode ?? null, outcome.errorMessage?.slice(0, 1000) ?? null],
+      [runId, runnerId, outcome.status, JSON.stringify(outcome.counters), outcome.processed, outcome.total, outcome.exportComplete, outcome.guard ? JSON.stringify(outcome.guard) : null],
     );
     return rows.length > 0;
   }
 
-  /** running → failed; the progress and counters written so far stay, so the report shows how far it got. */
+  /** running → failed; the progress and counters committed so far stay, so the report shows how far it got. */
   async fail(runId: string, runnerId: string, errorCode: string, errorMessage: string): Promise<void> {
     await this.db.query(
-      `UPDATE sync_run SET status = 'failed', finished_at = now(), export_complete = false, error_code = $3, error_message = $4
+      `UPDATE sync_run SET status = 'failed', finished_at = now(), export_complete = false, error_code = $3, error_message = $4,
+              attempt_log = ${closeLastAttempt(`'failed'`)}
         WHERE id = $1 AND status = 'running' AND runner_id = $2`,
       [runId, runnerId, errorCode, errorMessage.slice(0, 1000)],
     );
@@ -200,11 +255,13 @@ export class SyncRunsRepository {
     if (filter.reason) where.push(`reason = ${param(filter.reason)}`);
     const byName = sort === 'name';
     const nameKey = `lower(coalesce(name, ''))`;
-    if (after && byName) where.push(`(${nameKey}, id) > (${param(after.name ?? '')}, ${param(after.id)}::bigint)`);
-    else if (after) where.push(`id > ${param(after.id)}::bigint`);
+    // i.id, not id: the output column `id` is text, and ORDER BY would sort by it ("10000" < "9999"),
+    // so pages cut at a numeric cursor skipped items once ids crossed a power of ten.
+    if (after && byName) where.push(`(${nameKey}, i.id) > (${param(after.name ?? '')}, ${param(after.id)}::bigint)`);
+    else if (after) where.push(`i.id > ${param(after.id)}::bigint`);
     return this.db.query(
-      `SELECT id::text AS id, bitrix24_user_id, employee_id, outcome, reason, name, details, ${nameKey} AS sort_name FROM sync_run_item
-        WHERE ${where.join(' AND ')} ORDER BY ${byName ? `${nameKey}, id` : 'id'} LIMIT ${param(limit + 1)}`,
+      `SELECT i.id::text AS id, bitrix24_user_id, employee_id, outcome, reason, name, details, ${nameKey} AS sort_name FROM sync_run_item i
+        WHERE ${where.join(' AND ')} ORDER BY ${byName ? `${nameKey}, i.id` : 'i.id'} LIMIT ${param(limit + 1)}`,
       params,
     );
   }

@@ -30,6 +30,15 @@ export function toRunDto(row: SyncRunRow): SyncRunDto {
     guardResolution: row.guard_resolution,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     itemsPruned: Boolean(row.items_pruned_at),
+    attempt: row.attempts,
+    attempts: (row.attempt_log ?? []).map((a) => ({
+      attempt: a.attempt,
+      runnerId: a.runnerId,
+      startedAt: new Date(a.startedAt).toISOString(),
+      endedAt: a.endedAt ? new Date(a.endedAt).toISOString() : null,
+      outcome: a.outcome ?? null,
+      resumedAfterUserId: a.resumedAfterUserId ?? null,
+    })),
     stalledSince: row.stalled_since?.toISOString() ?? null,
   };
 }
@@ -124,10 +133,11 @@ export class SyncRunsService {
     );
     if (!claimed.length) throw new DomainException('conflict', 'run_not_awaiting_confirmation', 'This run is not waiting for a confirmation any more');
     const removals: Removal[] = pending.map((p) => ({ bitrix24UserId: p.bitrix24_user_id, employeeId: p.employee_id, kind: p.kind, fromState: p.state }));
-    const counters: RunCounters = { ...run.counters };
-    await this.engine.applyRemovals(id, accountId, run.connection_id, removals, counters);
-    await this.db.query(`UPDATE sync_run SET counters = $2 WHERE id = $1`, [id, JSON.stringify(counters)]);
-    await this.db.query(`DELETE FROM sync_pending_removal WHERE run_id = $1`, [id]);
+    // The counters, the items and the removals in one transaction: applied and reported once.
+    await this.engine.applyRemovals(id, accountId, run.connection_id, removals, run.counters, async (manager, counters: RunCounters) => {
+      await manager.query(`UPDATE sync_run SET counters = $2 WHERE id = $1`, [id, JSON.stringify(counters)]);
+      await manager.query(`DELETE FROM sync_pending_removal WHERE run_id = $1`, [id]);
+    });
     return this.get(accountId, id);
   }
 

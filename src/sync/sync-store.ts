@@ -4,6 +4,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { normalizeEmail } from './rules';
 import type { ChunkPlan, ChunkState, EmailCandidate, ExistingEmployee, ExistingLink } from './chunk-plan';
 import type { RunItem } from './sync-run.types';
+
+/** The IDs an export page covers: every user in (after, upTo] that the portal has was in it. */
+export interface IdRange {
+  after: number;
+  upTo: number;
+}
+
+export type Removal = { bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' | 'out_of_scope'; fromState: string };
 import { queryRows } from '../database/query-rows';
 
 /**
@@ -30,34 +38,42 @@ export class SyncStore {
    * candidates are looked up only for users without a link: once linked, the Bitrix24 ID
    * alone decides (seeds/002 item 3).
    */
-  async loadChunkState(accountId: string, connectionId: string, users: Array<{ ID: unknown; EMAIL?: unknown }>): Promise<ChunkState> {
+  async loadChunkState(accountId: string, connectionId: string, users: Array<{ ID: unknown; EMAIL?: unknown }>, range: IdRange | null = null): Promise<ChunkState> {
     const m = this.db.manager;
     const userIds = [...new Set(users.map((u) => Number(u.ID)).filter((id) => Number.isSafeInteger(id) && id > 0))];
+    // An export page covers a whole ID range (keyset order): one index range scan reads the
+    // links of its users and also those of linked users the portal no longer returned.
     const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null }>>(
       m,
-      `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type
-         FROM unnest($2::int[]) AS t(uid)
-         CROSS JOIN LATERAL (SELECT * FROM bitrix24_user_link l WHERE l.connection_id = $1 AND l.bitrix24_user_id = t.uid LIMIT 1) AS k`,
-      [connectionId, userIds],
+      range
+        ? `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type FROM bitrix24_user_link k
+            WHERE k.connection_id = $1 AND k.bitrix24_user_id > $2 AND k.bitrix24_user_id <= $3`
+        : `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type
+             FROM unnest($2::int[]) AS t(uid)
+             CROSS JOIN LATERAL (SELECT * FROM bitrix24_user_link l WHERE l.connection_id = $1 AND l.bitrix24_user_id = t.uid LIMIT 1) AS k`,
+      range ? [connectionId, range.after, range.upTo] : [connectionId, userIds],
     );
+    const inChunk = new Set(userIds);
+    const unseenInRange: number[] = [];
+    for (const r of linkRows) if (!inChunk.has(r.bitrix24_user_id) && r.state !== 'deleted') unseenInRange.push(r.bitrix24_user_id);
     const links = new Map<number, ExistingLink>(
-      linkRows.map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])], userType: r.user_type }]),
+      linkRows.filter((r) => inChunk.has(r.bitrix24_user_id)).map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])], userType: r.user_type }]),
     );
     const emails = [...new Set(users.filter((u) => !links.has(Number(u.ID))).map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
     const candidateRows = emails.length
-      ? await this.q<Array<{ id: string; email_normalized: string; linked: boolean }>>(
+      ? await this.q<Array<{ id: string; email_normalized: string; linked: boolean; linked_user: number | null }>>(
           m,
-          `SELECT e.id, e.email_normalized, (l.employee_id IS NOT NULL) AS linked
+          `SELECT e.id, e.email_normalized, (l.employee_id IS NOT NULL) AS linked, l.bitrix24_user_id AS linked_user
              FROM unnest($3::text[]) AS t(email)
              CROSS JOIN LATERAL (SELECT x.id, x.email_normalized FROM employee x WHERE x.account_id = $1 AND x.email_normalized = t.email OFFSET 0) AS e
-             LEFT JOIN LATERAL (SELECT y.employee_id FROM bitrix24_user_link y WHERE y.connection_id = $2 AND y.employee_id = e.id LIMIT 1) AS l ON true`,
+             LEFT JOIN LATERAL (SELECT y.employee_id, y.bitrix24_user_id FROM bitrix24_user_link y WHERE y.connection_id = $2 AND y.employee_id = e.id LIMIT 1) AS l ON true`,
           [accountId, connectionId, emails],
         )
       : [];
     const candidatesByEmail = new Map<string, EmailCandidate[]>();
     for (const row of candidateRows) {
       const list = candidatesByEmail.get(row.email_normalized) ?? [];
-      list.push({ employeeId: row.id, linkedOnThisPortal: row.linked });
+      list.push({ employeeId: row.id, linkedOnThisPortal: row.linked, linkedBitrix24UserId: row.linked_user });
       candidatesByEmail.set(row.email_normalized, list);
     }
     const employeeIds = [...new Set([...[...links.values()].map((l) => l.employeeId), ...candidateRows.map((c) => c.id)])];
@@ -74,7 +90,7 @@ export class SyncStore {
     const employees = new Map<string, ExistingEmployee>(
       employeeRows.map((r) => [r.id, { id: r.id, firstName: r.first_name, lastName: r.last_name, middleName: r.middle_name, email: r.email, extension: r.extension, hasPhones: r.has_phones }]),
     );
-    return { links, employees, candidatesByEmail };
+    return { links, employees, candidatesByEmail, unseenInRange };
   }
 
   /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk but its items. */
@@ -159,15 +175,45 @@ export class SyncStore {
     );
   }
 
-  /** Links of this portal not seen in a complete export (candidates for "deleted"). */
-  async unseenLinks(connectionId: string, seenIds: number[]): Promise<ExistingLink[]> {
+  /**
+   * Links of this portal a complete export did not return: those missing from the ranges of
+   * the committed pages (`unseen`), and every link above the last exported ID.
+   */
+  async unseenLinks(connectionId: string, unseen: number[], afterUserId: number): Promise<ExistingLink[]> {
     const rows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state'] }>>(
       this.db.manager,
       `SELECT bitrix24_user_id, employee_id, state FROM bitrix24_user_link
-        WHERE connection_id = $1 AND state <> 'deleted' AND NOT (bitrix24_user_id = ANY($2::int[]))`,
-      [connectionId, seenIds],
+        WHERE connection_id = $1 AND state <> 'deleted' AND (bitrix24_user_id = ANY($2::int[]) OR bitrix24_user_id > $3)`,
+      [connectionId, unseen, afterUserId],
     );
     return rows.map((r) => ({ bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [], userType: null }));
+  }
+
+  /** Removals a run found, written with the chunk that found them, so they survive a resume. */
+  async addPendingRemovals(manager: EntityManager, runId: string, connectionId: string, removals: Removal[]): Promise<void> {
+    if (!removals.length) return;
+    await this.q(
+      manager,
+      `INSERT INTO sync_pending_removal (run_id, connection_id, bitrix24_user_id, kind, from_state)
+       SELECT $1, $2, t.uid, t.kind, t.from_state FROM unnest($3::int[], $4::text[], $5::text[]) AS t(uid, kind, from_state)
+       ON CONFLICT (run_id, bitrix24_user_id) DO NOTHING`,
+      [runId, connectionId, removals.map((r) => r.bitrix24UserId), removals.map((r) => r.kind), removals.map((r) => r.fromState)],
+    );
+  }
+
+  async pendingRemovals(runId: string, connectionId: string): Promise<Removal[]> {
+    const rows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; kind: Removal['kind']; from_state: string }>>(
+      this.db.manager,
+      `SELECT p.bitrix24_user_id, l.employee_id, p.kind, p.from_state FROM sync_pending_removal p
+         JOIN bitrix24_user_link l ON l.connection_id = p.connection_id AND l.bitrix24_user_id = p.bitrix24_user_id
+        WHERE p.run_id = $1 AND p.connection_id = $2 ORDER BY p.bitrix24_user_id`,
+      [runId, connectionId],
+    );
+    return rows.map((r) => ({ bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, kind: r.kind, fromState: r.from_state }));
+  }
+
+  async clearPendingRemovals(manager: EntityManager, runId: string): Promise<void> {
+    await this.q(manager, `DELETE FROM sync_pending_removal WHERE run_id = $1`, [runId]);
   }
 
   async countLinks(connectionId: string): Promise<{ active: number; total: number }> {

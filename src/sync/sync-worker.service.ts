@@ -165,7 +165,11 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
         let run: SyncRunRow | null = await this.runs.nextRunFor(connectionId);
         if (run) {
           run = await this.runs.markRunning(run.id, this.runnerId);
-          if (!run) continue;
+          if (!run) {
+            // Refused: the run moved on, or this process no longer holds the connection.
+            if (!(await this.renewLease(connectionId))) return control.abort('lease_lost');
+            continue;
+          }
         } else if (includeDue && connection.nextSyncAt && connection.nextSyncAt.getTime() <= Date.now()) {
           run = await this.runs.startScheduledRun(connection.accountId, connectionId, this.runnerId);
           if (!run) continue;
@@ -207,9 +211,12 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
       } catch (error) {
         if (error instanceof RunAborted) {
           if (error.reason === 'shutdown') {
-            await this.runs.finish(run.id, this.runnerId, { status: 'queued', counters: {}, processed: 0, total: null, exportComplete: null });
+            // The checkpoint stays: the next attempt continues after the last committed chunk.
+            await this.runs.handBack(run.id, this.runnerId);
             this.logger.warn({ msg: 'sync run handed back to the queue (shutdown)' });
           } else {
+            // Also when the engine found out (its checkpoint was refused): this job stops, it must not take the run back.
+            control.abort('lease_lost');
             this.logger.warn({ msg: 'sync run stopped: another replica holds the connection now' });
           }
           return;

@@ -32,8 +32,9 @@ export interface TestAppOptions {
   database?: TestDatabase;
 }
 
-export function testConfig(database: Pick<TestDatabase, 'url' | 'dataDir'>, env: Record<string, string | undefined> = {}): AppConfig {
-  return loadConfig({
+/** The environment a test service runs with (in-process, or a child process: service-child.ts). */
+export function testEnvironment(database: Pick<TestDatabase, 'url' | 'dataDir'>, env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
     NODE_ENV: 'test',
     PORT: '0',
     LOG_LEVEL: 'info',
@@ -46,7 +47,11 @@ export function testConfig(database: Pick<TestDatabase, 'url' | 'dataDir'>, env:
     BITRIX24_CLIENT_SECRET: 'test-client-secret-value',
     SYNC_SCHEDULER_ENABLED: 'false',
     ...env,
-  });
+  };
+}
+
+export function testConfig(database: Pick<TestDatabase, 'url' | 'dataDir'>, env: Record<string, string | undefined> = {}): AppConfig {
+  return loadConfig(testEnvironment(database, env));
 }
 
 /** Boots the real application on its own database and a random port. */

@@ -14,6 +14,22 @@ export class RunErrorDto {
   @ApiProperty() message: string;
 }
 
+export class RunAttemptDto {
+  @ApiProperty({ description: '1 for the first attempt; a run is resumed after a kill, a shutdown hand-back or a lost lease' }) attempt: number;
+  @ApiProperty({ description: 'The service process that ran it (host:pid:id)' }) runnerId: string;
+  @ApiProperty({ format: 'date-time' }) startedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) endedAt: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['succeeded', 'failed', 'awaiting_confirmation', 'handed_back', 'abandoned'],
+    description: 'null while it runs; abandoned: its process stopped (killed, or its lease was taken over), ended at its last heartbeat',
+  })
+  outcome: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'It continued the export after this Bitrix24 user ID (the committed checkpoint); null when it started from the beginning' })
+  resumedAfterUserId: number | null;
+}
+
 export class SyncRunDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) connectionId: string;
@@ -34,6 +50,8 @@ export class SyncRunDto {
   @ApiProperty({ nullable: true, type: String, enum: ['confirmed', 'discarded', 'superseded'] }) guardResolution: string | null;
   @ApiProperty({ type: RunErrorDto, nullable: true }) error: RunErrorDto | null;
   @ApiProperty({ description: 'Per-user items were removed by the retention setting; counters remain' }) itemsPruned: boolean;
+  @ApiProperty({ description: 'The current (or last) attempt; counters and items are those of the committed chunks of all attempts, as a clean run would report them' }) attempt: number;
+  @ApiProperty({ type: [RunAttemptDto] }) attempts: RunAttemptDto[];
   @ApiProperty({
     format: 'date-time',
     nullable: true,
