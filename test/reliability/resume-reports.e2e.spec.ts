@@ -10,6 +10,9 @@ import { comparableReport, lockTable, startSubjectService, startTwinPortals, Twi
  * same portal reports — counters and items — and apply each removal once. The clean run is
  * the `reference` twin (same seed, same changes), synchronized undisturbed.
  */
+// Real service processes on two shared cores: minutes, not the default minute.
+jest.setTimeout(300_000);
+
 describe('run reports across kill -9, hand-backs and take-overs', () => {
   let twins: TwinPortals;
   const children: ServiceChild[] = [];
@@ -32,7 +35,7 @@ describe('run reports across kill -9, hand-backs and take-overs', () => {
   };
 
   beforeAll(async () => {
-    twins = await startTwinPortals({ people: 7000, seed: 41, rateLimit: false });
+    twins = await startTwinPortals({ people: 6000, seed: 41, rateLimit: false });
   }, 120_000);
   afterEach(async () => {
     twins.subject.sim.faults.reset();
@@ -145,10 +148,16 @@ describe('run reports across kill -9, hand-backs and take-overs', () => {
     expect(expected.counters.updated).toBeGreaterThan(200);
 
     twins.subject.sim.faults.slow(300);
+    // SIGTERM while the first chunk waits on a lock: the chunk commits, then the run is handed back.
+    const firstChunk = await lockTable(twins.subject.sql, twins.subject.database.url!, 'employee');
     const first = await start({ SYNC_SHUTDOWN_GRACE_SECONDS: '0' });
     const runId = await queue(first);
-    await waitUntil(async () => (await committedChunks(runId)) > 0, 'a first committed chunk');
-    await first.stop();
+    await firstChunk.waitForBlockedWriter();
+    const stopping = first.stop();
+    await first.waitForLog((l) => l.msg === 'shutting down: letting running syncs finish');
+    await firstChunk.release();
+    await stopping;
+    expect(await committedChunks(runId)).toBeGreaterThan(0);
     const handedBack = await runRow(runId);
     expect(handedBack.status).toBe('queued');
     expect(handedBack.attempt_log[0].outcome).toBe('handed_back');

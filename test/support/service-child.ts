@@ -2,7 +2,6 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { testEnvironment } from './test-app';
-import { freePort } from './free-port';
 import type { TestDatabase } from './test-database';
 
 const ROOT = join(__dirname, '../..');
@@ -18,10 +17,10 @@ export class ServiceChild {
   private stderr = '';
   private exited: Promise<void>;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {
+  /** http://127.0.0.1:<port>, known once it listens. */
+  url = '';
+
+  private constructor(private readonly child: ChildProcess) {
     createInterface({ input: child.stdout! }).on('line', (text) => {
       try {
         this.logs.push(JSON.parse(text) as Record<string, unknown>);
@@ -35,18 +34,19 @@ export class ServiceChild {
   }
 
   static async start(database: TestDatabase, env: Record<string, string> = {}): Promise<ServiceChild> {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['-r', join(ROOT, 'test/support/ts-register.cjs'), join(ROOT, 'src/main.ts')], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '',
-        ...testEnvironment(database, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, BITRIX24_RETRY_BASE_MS: '20', ...env }),
+        // Port 0: the process picks a free one itself (a port chosen here could be taken by
+        // another test file before the child gets to listen on it).
+        ...testEnvironment(database, { PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://127.0.0.1:3000', BITRIX24_RETRY_BASE_MS: '20', ...env }),
       },
     });
-    const service = new ServiceChild(child, url);
-    await service.waitForLog((l) => l.msg === 'service listening', 90_000);
+    const service = new ServiceChild(child);
+    const listening = await service.waitForLog((l) => l.msg === 'service listening', 120_000);
+    service.url = String(listening.url).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
     return service;
   }
 
