@@ -93,7 +93,7 @@ export class SyncStore {
     return { links, employees, candidatesByEmail, unseenInRange };
   }
 
-  /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk but its items. */
+  /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk. */
   async applyPlan(manager: EntityManager, accountId: string, connectionId: string, runId: string, plan: ChunkPlan): Promise<void> {
     if (plan.newEmployees.length) {
       const f = plan.newEmployees;
@@ -161,7 +161,9 @@ export class SyncStore {
         [connectionId, l.map((x) => x.bitrix24UserId), l.map((x) => x.state), l.map((x) => x.stateChanged), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType)],
       );
     }
-    await this.insertItems(manager, runId, plan.items);
+    // Work in proportion to change (issue 12, finding 7): "unchanged" is only counted (the
+    // run's counters); a re-sync of a portal where nothing changed writes no item rows.
+    await this.insertItems(manager, runId, plan.items.filter((i) => i.outcome !== 'unchanged'));
   }
 
   async insertItems(manager: EntityManager, runId: string, items: RunItem[]): Promise<void> {

@@ -198,7 +198,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
         await this.offline.collect(connection.id);
         const result = await this.engine.execute(run, connection, control);
         await this.runs.finish(run.id, this.runnerId, { ...result });
-        if (full) await this.recordSuccess(connection);
+        if (full) await this.recordSuccess(connection, result.counters.exportUntrusted === true);
         this.logger.log({
           msg: 'sync run finished',
           status: result.status,
@@ -231,8 +231,19 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     });
   }
 
-  private async recordSuccess(connection: Bitrix24ConnectionEntity): Promise<void> {
+  private async recordSuccess(connection: Bitrix24ConnectionEntity, exportUntrusted: boolean): Promise<void> {
     const next = nextDueAt(connectionSchedule(connection, this.config.sync.intervalMinutes), new Date());
+    if (exportUntrusted) {
+      // An empty export while people are linked is not a success (issue 12, finding 6): the
+      // connection shows it as its last error, and the failure count and backoff stay as they were.
+      await this.db.query(
+        `UPDATE bitrix24_connection SET next_sync_at = greatest($2, next_sync_at), last_error_code = 'export_untrusted',
+                last_error_message = 'Bitrix24 returned no users while people are linked: nobody was marked deleted', last_error_at = now(), updated_at = now()
+          WHERE id = $1`,
+        [connection.id, next],
+      );
+      return;
+    }
     await this.db.query(
       `UPDATE bitrix24_connection SET next_sync_at = $2, last_success_at = now(), consecutive_failures = 0,
               last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()

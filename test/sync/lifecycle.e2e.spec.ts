@@ -35,6 +35,14 @@ describe('dismissals, deletions, re-hires and the safety guards', () => {
     await env.sim.stop();
   });
 
+  it('an unchanged re-sync writes no item rows, and its counters still add up to the people processed', async () => {
+    const run = await synchronize(env.t, acme, connectionId);
+    expect(run.counters.unchanged).toBe(20);
+    expect(run.progress.processed).toBe(20);
+    const [{ n }] = await env.t.dataSource.query(`SELECT count(*)::int AS n FROM sync_run_item WHERE run_id = $1`, [run.id]);
+    expect(n).toBe(0);
+  });
+
   it('a dismissal keeps the employee, records it on the link and takes them off the responsible list after the run', async () => {
     await makeResponsible([1, 2, 3]);
     env.sim.dismissUser(2);
@@ -44,7 +52,7 @@ describe('dismissals, deletions, re-hires and the safety guards', () => {
     expect(employee).toMatchObject({ link_state: 'dismissed', responsible: false, active: true });
     expect((await employeeByBitrix24Id(env.t, connectionId, 1))!.responsible).toBe(true);
     const items = await runItems(env.t, acme, run.id);
-    expect(items.filter((i) => i.bitrix24UserId === 2).map((i) => i.outcome).sort()).toEqual(['dismissed', 'removed_from_responsible', 'unchanged']);
+    expect(items.filter((i) => i.bitrix24UserId === 2).map((i) => i.outcome).sort()).toEqual(['dismissed', 'removed_from_responsible']);
     const api = await request(env.t.url).get('/api/v1/employees?bitrix24State=dismissed').set(key()).expect(200);
     expect(api.body.items.map((e: { id: string }) => e.id)).toEqual([employee!.id]);
     // Stays dismissed, and is not reported again.

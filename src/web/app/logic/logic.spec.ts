@@ -76,6 +76,7 @@ describe('errors in the owner’s words', () => {
     [{ code: 'oauth_not_configured', status: 503 }, 'errors.oauth_not_configured'],
     [{ code: 'database_unavailable', status: 503 }, 'errors.database_unavailable'],
     [{ code: 'token_rotation_lost' }, 'errors.token_rotation_lost'],
+    [{ code: 'export_untrusted' }, 'errors.export_untrusted'],
     [{ code: 'OAUTH_SERVER_UNREACHABLE' }, 'errors.bitrix24_unavailable'],
     [{ code: 'something_new', status: 418 }, 'errors.request_refused'],
     [{ code: 'something_new', status: 500 }, 'errors.service_error'],

@@ -255,7 +255,8 @@ function RunReport(props: { runId: string; onClose: () => void; onChanged: () =>
           <label for="run-items-outcome">{t('history.outcome')}</label>
           <select id="run-items-outcome" data-testid="report-outcome-filter" value={outcome} onChange={(e) => setOutcome((e.currentTarget as HTMLSelectElement).value)}>
             <option value="">{t('history.all_outcomes')}</option>
-            {ALL_OUTCOMES.map((o) => (
+            {/* "unchanged" is counted, never itemized (issue 12, finding 7): nothing to list. */}
+            {ALL_OUTCOMES.filter((o) => o !== 'unchanged').map((o) => (
               <option key={o} value={o}>
                 {`${words.outcome(o)} (${fmt.number(count(run?.counters, o))})`}
               </option>
