@@ -86,6 +86,8 @@ export interface HarnessOptions {
   databaseUrl: string;
   size: number;
   seed: number;
+  /** Departments of the simulated portal (undefined: the generator's default). */
+  departments?: number;
   profile: boolean;
   profileDir: string;
   logDir: string;
@@ -133,6 +135,7 @@ export class Harness {
       redirectUri: `http://127.0.0.1:${port}/bitrix24/oauth/callback`,
       people: options.size,
       seed: options.seed,
+      departments: options.departments,
       // rate limit: the simulator's default (2 requests/s, burst 50) — left on on purpose.
     });
     this.log(`simulator with ${this.sim.users.length} people ready in ${Date.now() - started} ms`);

@@ -3,7 +3,7 @@
  * portals (issue 7). Never part of `npm test`. See bench/README.md.
  *
  *   node dist/bench/run.js [--size N | --sizes 1000,10000,100000] [--scenarios initial,resync_unchanged,…]
- *                          [--seed 7] [--profile] [--quiet] [--out bench/results/latest.json]
+ *                          [--seed 7] [--departments N] [--profile] [--quiet] [--out bench/results/latest.json]
  *
  * Exits 0 when the measurements were taken, whether or not the targets are met; non-zero on errors.
  */
@@ -37,6 +37,7 @@ async function main(): Promise<number> {
       sizes: { type: 'string' },
       scenarios: { type: 'string' },
       seed: { type: 'string', default: '7' },
+      departments: { type: 'string' },
       profile: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      'npm run bench -- [--size N | --sizes 1000,10000,100000] [--scenarios a,b] [--seed N] [--profile] [--quiet] [--out FILE]\n' +
+      'npm run bench -- [--size N | --sizes 1000,10000,100000] [--scenarios a,b] [--seed N] [--departments N] [--profile] [--quiet] [--out FILE]\n' +
         'npm run bench -- --fleet [--portals 1000] [--replicas 1,2] [--accounts 100] [--seed N] [--quiet] [--out FILE]\n' +
         `scenarios: ${ALL_SCENARIOS.join(', ')}\n`,
     );
@@ -61,6 +62,9 @@ async function main(): Promise<number> {
   const scenarios = values.scenarios ? (values.scenarios.split(',').map((x) => x.trim()) as ScenarioKey[]) : ALL_SCENARIOS;
   for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (${ALL_SCENARIOS.join(', ')})`);
   const seed = Number(values.seed);
+  // Issue 13: the portal's department count (default: the generator's, about one per 20 people, at most 5,000).
+  const departments = values.departments === undefined ? undefined : Number(values.departments);
+  if (departments !== undefined && (!Number.isInteger(departments) || departments < 1 || departments > 20_000)) throw new Error(`bad --departments "${values.departments}": an integer from 1 to 20,000`);
   const databaseUrl = benchDatabaseUrl();
   if (['postgres', 'template0', 'template1'].includes(databaseName(databaseUrl))) throw new Error(`the bench drops and recreates its database; refusing "${databaseName(databaseUrl)}"`);
   const out = resolve(values.out ?? join(ROOT, 'bench/results/latest.json'));
@@ -95,6 +99,7 @@ async function main(): Promise<number> {
       databaseUrl,
       size,
       seed,
+      departments,
       profile: values.profile,
       profileDir: join(resultsDir, 'profiles'),
       logDir: join(resultsDir, 'logs'),
@@ -141,6 +146,7 @@ async function main(): Promise<number> {
       sizes,
       scenarios,
       seed,
+      departments: departments ?? 'generator default (people / 20, at most 5,000)',
       simulatorRateLimit: { perSecond: 2, burst: 50, note: 'simulator default, left on' },
       database: shownUrl(databaseUrl),
       serviceNodeArgs: nodeArgs,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
+import { untaggedNameSql } from '../employees/employee-sql';
 import { SqlParams } from '../employees/employees.repository';
 
 export interface DepartmentRow {
@@ -14,6 +15,8 @@ export interface DepartmentRow {
   head_employee_id: string | null;
   supervisor_employee_id: string | null;
   head_problem: string | null;
+  head_name: string | null;
+  supervisor_name: string | null;
   present: boolean;
   in_scope: boolean;
   employee_count: number;
@@ -24,6 +27,8 @@ const ORDER = `((CASE d.kind WHEN 'root' THEN '0' WHEN 'portal' THEN '1' ELSE '2
 
 const COLUMNS = `d.id, d.name, d.parent_id, d.kind, d.connection_id, d.bitrix24_id, d.head_employee_id, d.supervisor_employee_id, d.head_problem,
   d.present, d.in_scope,
+  (SELECT ${untaggedNameSql('h')} FROM employee h WHERE h.id = d.head_employee_id AND h.account_id = d.account_id) AS head_name,
+  (SELECT ${untaggedNameSql('s')} FROM employee s WHERE s.id = d.supervisor_employee_id AND s.account_id = d.account_id) AS supervisor_name,
   (SELECT count(*)::int FROM employee_department x JOIN bitrix24_user_link l ON l.employee_id = x.employee_id AND l.connection_id = x.connection_id
     WHERE x.department_id = d.id AND l.state = 'active') AS employee_count`;
 

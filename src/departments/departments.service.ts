@@ -15,6 +15,8 @@ function toDepartmentDto(row: DepartmentRow): DepartmentDto {
     bitrix24DepartmentId: row.bitrix24_id,
     headEmployeeId: row.head_employee_id,
     supervisorEmployeeId: row.supervisor_employee_id,
+    headName: row.head_name,
+    supervisorName: row.supervisor_name,
     headProblem: row.head_problem,
     present: row.present,
     inScope: row.in_scope,

@@ -30,7 +30,7 @@ describe('employee CSV', () => {
   it('writes one employee with phones and links', () => {
     const line = employeeCsvLine({
       id: 'e1', firstName: 'Пётр', lastName: '(bitrix24) Иванов', middleName: null, email: 'p@x.ru', extension: '12', source: 'bitrix24', active: true, responsible: false,
-      phones: [{ number: '74951234567', source: 'work' }, { number: '79160000000', source: 'mobile' }], departments: [], managerId: null,
+      phones: [{ number: '74951234567', source: 'work' }, { number: '79160000000', source: 'mobile' }], departments: [], managerId: null, managerName: null,
       bitrix24Links: [{ connectionId: 'c', bitrix24UserId: 7, state: 'dismissed', stateSince: '', matchedBy: 'created', linkedAt: '' }],
       createdAt: '2026-01-02T03:04:05.000Z', updatedAt: '', deactivatedAt: null,
     });

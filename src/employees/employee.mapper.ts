@@ -21,6 +21,7 @@ export function toEmployeeDto(row: EmployeeRow, details: EmployeeDetails): Emplo
       name: d.name,
     })),
     managerId: row.manager_id ?? null,
+    managerName: row.manager_name ?? null,
     bitrix24Links: (details.links.get(row.id) ?? []).map((l) => ({
       connectionId: l.connection_id,
       bitrix24UserId: l.bitrix24_user_id,

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
 import { DomainException } from '../common/errors/domain.exception';
 import { queryRows } from '../database/query-rows';
+import { untaggedNameSql } from './employee-sql';
 
 export interface EmployeeRow {
   id: string;
@@ -21,6 +22,7 @@ export interface EmployeeRow {
   sort_key: string;
   responsible: boolean;
   manager_id: string | null;
+  manager_name: string | null;
 }
 
 export interface EmployeeDetails {
@@ -73,6 +75,7 @@ const SORT_COLUMNS: Record<'name' | 'email' | 'created', { order: string; cursor
 
 const EMPLOYEE_COLUMNS = `e.id, e.account_id, e.first_name, e.last_name, e.middle_name, e.email, e.extension, e.source,
          e.active, e.deactivated_at, e.created_at, e.updated_at, e.sort_key, e.manager_id,
+         (SELECT ${untaggedNameSql('m')} FROM employee m WHERE m.id = e.manager_id AND m.account_id = e.account_id) AS manager_name,
          EXISTS (SELECT 1 FROM responsible_employee r WHERE r.account_id = e.account_id AND r.employee_id = e.id) AS responsible`;
 const SELECT_EMPLOYEE = `SELECT ${EMPLOYEE_COLUMNS} FROM employee e`;
 

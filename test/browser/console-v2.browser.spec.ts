@@ -18,14 +18,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { bearer, createAccount, createKey, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
+import { browserDescribe, closeConsoleTest, launchBrowser, openConsolePage } from '../support/browser';
 import { axeViolations, horizontalOverflow, openConsoleTab, tabProblemsAtBothSizes } from '../support/page-checks';
 import { synchronize, waitForRun, type RunView } from '../support/sync';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const DOCS = join(REPO_ROOT, 'docs');
-const TABS = ['connection', 'data-access', 'employees', 'responsible', 'history', 'api-keys'];
+const TABS = ['connection', 'data-access', 'employees', 'departments', 'responsible', 'history', 'api-keys'];
 const STEP = 45_000;
 
 interface Employee {
@@ -80,12 +80,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.t.url });
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await env?.t.close();
-    await env?.sim.stop();
-  }, 30_000);
+  afterAll(() => closeConsoleTest({ context, browser, env }), 30_000);
 
   it(
     'signs in, and the sign-in page points at the API keys tab',

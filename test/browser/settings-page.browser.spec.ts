@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import request from 'supertest';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
+import { browserDescribe, closeConsoleTest, launchBrowser, openConsolePage } from '../support/browser';
 import { horizontalOverflow } from '../support/page-checks';
 import { runItems, type RunView } from '../support/sync';
 
@@ -35,7 +35,7 @@ const REASON_TEXT: Record<string, string> = {
 };
 
 const STEP_TIMEOUT = 30_000;
-const TABS = ['connection', 'data-access', 'employees', 'responsible', 'history', 'api-keys'];
+const TABS = ['connection', 'data-access', 'employees', 'departments', 'responsible', 'history', 'api-keys'];
 
 interface ProgressSnapshot {
   now: number | null;
@@ -80,12 +80,7 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
     });
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await env?.t.close();
-    await env?.sim.stop();
-  }, 30_000);
+  afterAll(() => closeConsoleTest({ context, browser, env }), 30_000);
 
   it(
     'signs in with the owner key (and refuses a wrong one)',
@@ -349,9 +344,9 @@ suite('settings page in Chromium: connect, synchronize, skipped people, employee
       expect(await focused()).toBe('tab-employees');
 
       await page.keyboard.press('ArrowRight');
-      expect(await focused()).toBe('tab-responsible');
-      expect(await selected()).toBe('responsible');
-      expect(await visiblePanels()).toEqual(['panel-responsible']);
+      expect(await focused()).toBe('tab-departments');
+      expect(await selected()).toBe('departments');
+      expect(await visiblePanels()).toEqual(['panel-departments']);
       await page.keyboard.press('ArrowLeft');
       await page.keyboard.press('ArrowLeft');
       expect(await focused()).toBe('tab-data-access');

@@ -127,6 +127,25 @@ describe('people-generator', () => {
     expect(deptIds.every((id) => ids.has(id))).toBe(true);
   });
 
+  it('makes org charts like real portals: up to 6 levels, thousands of departments, heads who left or are guests (issue 13)', () => {
+    const big = generatePortal({ seed: 5, people: 20_000, departments: 3_000 });
+    expect(big.departments).toHaveLength(3_000);
+    const byId = new Map(big.departments.map((d) => [String(d.ID), d]));
+    const depth = (d: (typeof big.departments)[number]): number => (d.PARENT === undefined ? 0 : 1 + depth(byId.get(String(d.PARENT))!));
+    const depths = big.departments.map(depth);
+    expect(Math.max(...depths)).toBe(5);
+    const people = new Map(big.users.map((u) => [String(u.ID), u]));
+    const heads = big.departments.slice(1).map((d) => (d.UF_HEAD === undefined ? null : people.get(String(d.UF_HEAD))!));
+    const share = (f: (u: (typeof big.users)[number] | null) => boolean) => heads.filter(f).length / heads.length;
+    expect(share((u) => u === null)).toBeGreaterThan(0.05);
+    expect(share((u) => u?.ACTIVE === false)).toBeGreaterThan(0.02);
+    expect(share((u) => u?.USER_TYPE === 'extranet')).toBeGreaterThan(0.003);
+    expect(big.users.filter((u) => Array.isArray(u.UF_DEPARTMENT) && u.UF_DEPARTMENT.length > 1).length).toBeGreaterThan(500);
+    // The other values of a seed stay as they were: the heads come from a stream of their own.
+    const without = generatePortal({ seed: 5, people: 20_000, departments: 3_000, shares: { headDismissed: 0, headExtranet: 0 } });
+    expect(without.users).toEqual(big.users);
+  });
+
   it('lets tests turn the messy shares down', () => {
     expect(DEFAULT_SHARES.dismissed).toBe(0.05);
     const clean = generatePortal({ seed: 5, people: 2000, shares: { dismissed: 0, extranet: 0, emailInvalid: 0, emailMissing: 0 } });

@@ -43,6 +43,10 @@ export interface PortalShares {
   noDepartment: number;
   /** Departments without UF_HEAD (per department). */
   departmentWithoutHead: number;
+  /** Departments whose UF_HEAD is a dismissed user (portals keep a head who left; per department). */
+  headDismissed: number;
+  /** Departments whose UF_HEAD is an extranet user (per department). */
+  headExtranet: number;
   /** Gaps in the ID sequence (deleted users, bots). */
   idGaps: number;
   /** XML_ID filled (1C / HR system imports). */
@@ -65,6 +69,8 @@ export const DEFAULT_SHARES: Readonly<PortalShares> = Object.freeze({
   multiDepartment: 0.05,
   noDepartment: 0.005,
   departmentWithoutHead: 0.1,
+  headDismissed: 0.03,
+  headExtranet: 0.01,
   idGaps: 0.03,
   xmlId: 0.2,
 });
@@ -402,6 +408,18 @@ export function generatePortal(options: GeneratePortalOptions): GeneratedPortal 
   for (let i = 0; i < integratorCount; i++) systemUsers.push({ ID: toStr(takeId()), kind: 'integrator', NAME: 'Партнёр', LAST_NAME: `Интегратор ${i + 1}` });
   for (let i = 0; i < botCount; i++) systemUsers.push({ ID: toStr(takeId()), kind: 'bot', NAME: pick(['Марта', 'Помощник', 'Open Lines Bot']), LAST_NAME: '' });
   systemUsers.sort((a, b) => toNum(a.ID) - toNum(b.ID));
+
+  // ---- heads who left or are guests (issue 13): UF_HEAD keeps pointing at them -----------
+  // A stream of its own, so adding these leaves every other value of a seed as it was.
+  const headRng = mulberry32(seed ^ 0x68656164);
+  const dismissedUsers = users.filter((u) => u.ACTIVE === false);
+  const extranetUsers = users.filter((u) => u.USER_TYPE === 'extranet');
+  departments.forEach((department, index) => {
+    if (index === 0 || department.UF_HEAD === undefined) return;
+    const draw = headRng();
+    const from = draw < shares.headDismissed ? dismissedUsers : draw < shares.headDismissed + shares.headExtranet ? extranetUsers : null;
+    if (from && from.length) department.UF_HEAD = toStr(from[floor(headRng() * from.length)].ID);
+  });
 
   return { users, departments, systemUsers };
 }

@@ -84,3 +84,11 @@ export async function openConsolePage(
   });
   return { context, page, pageErrors };
 }
+
+/** Closes what a console test opened (page context, browser, service, simulator), whatever failed on the way. */
+export async function closeConsoleTest(parts: { context?: BrowserContext; browser?: Browser; env?: { t: { close(): Promise<void> }; sim: { stop(): Promise<void> } } }): Promise<void> {
+  await parts.context?.close().catch(() => undefined);
+  await parts.browser?.close().catch(() => undefined);
+  await parts.env?.t.close();
+  await parts.env?.sim.stop();
+}

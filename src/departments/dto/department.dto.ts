@@ -15,6 +15,8 @@ export class DepartmentDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The employee linked to UF_HEAD; null when none, not imported, or sync managers is off' })
   headEmployeeId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The head of the nearest department above that has a head' }) supervisorEmployeeId: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Ivanov Ivan', description: 'The head’s name, without the (bitrix24) tag' }) headName: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The supervisor’s name, without the (bitrix24) tag' }) supervisorName: string | null;
   @ApiProperty({
     enum: ['not_imported', 'out_of_scope', 'not_active'],
     nullable: true,

@@ -56,6 +56,7 @@ export class EmployeeDto {
   @ApiProperty({ type: [EmployeeDepartmentDto], description: 'Per linked portal, in Bitrix24’s UF_DEPARTMENT order (the first decides the manager)' }) departments: EmployeeDepartmentDto[];
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The head of the first department (its supervisor for the head); null when none, or sync managers is off' })
   managerId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The manager’s name, without the (bitrix24) tag' }) managerName: string | null;
   @ApiProperty({ type: [EmployeeLinkDto] }) bitrix24Links: EmployeeLinkDto[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;

@@ -40,6 +40,9 @@ export interface Connection {
     defaultCountry: string;
     schedule: { kind: 'interval' | 'daily'; intervalMinutes: number | null; dailyTimesUtc: string[] | null };
     removalGuardPercent: number | null;
+    /** Issue 13: which departments are imported, and whether heads and managers are set. */
+    departmentScope?: { mode: 'all' | 'selected' | string; bitrix24DepartmentIds: number[]; includeNewDepartments: boolean };
+    syncManagers?: boolean;
   };
   sync: {
     nextSyncAt: string | null;
@@ -130,8 +133,30 @@ export interface Employee {
   responsible: boolean;
   phones: Array<{ number: string; source: string }>;
   bitrix24Links: EmployeeLink[];
+  /** Issue 13: in Bitrix24 order per portal; the manager is the head of the first one. */
+  departments?: Array<{ id: string | null; connectionId: string; bitrix24DepartmentId: number; name: string | null }>;
+  managerId?: string | null;
+  managerName?: string | null;
   createdAt: string;
   deactivatedAt: string | null;
+}
+
+/** GET /departments: the account's root, a node per portal, the portals' departments. */
+export interface Department {
+  id: string;
+  name: string;
+  parentId: string | null;
+  kind: 'root' | 'portal' | 'bitrix24' | string;
+  connectionId: string | null;
+  bitrix24DepartmentId: number | null;
+  headEmployeeId: string | null;
+  supervisorEmployeeId: string | null;
+  headName?: string | null;
+  supervisorName?: string | null;
+  headProblem: string | null;
+  present: boolean;
+  inScope: boolean;
+  employeeCount: number;
 }
 
 export interface BulkAddResult {

@@ -3,7 +3,7 @@ import { isQuiet } from '../api';
 import type { MessageKey } from '../i18n/i18n';
 import type { ErrorLike } from '../logic/errors';
 import { BITRIX_TAG } from '../logic/format';
-import { count, FOLLOW_UP_OUTCOMES, isActive, itemFacts, outcomeKey, PRIMARY_OUTCOMES, processedTotal, reasonKey, retryLine, runStory, stalledLine, statusKey, statusTone, triggerKey } from '../logic/runs';
+import { count, DEPARTMENT_OUTCOMES, FOLLOW_UP_OUTCOMES, isActive, itemFacts, outcomeKey, PRIMARY_OUTCOMES, processedTotal, reasonKey, retryLine, runStory, stalledLine, statusKey, statusTone, triggerKey } from '../logic/runs';
 import { useConsole } from '../store';
 import type { Connection, Page, PendingRemoval, RunItem, SyncRun } from '../types';
 import { useAction } from './use-async';
@@ -28,8 +28,10 @@ export function useWords() {
       const key = outcomeKey(o);
       return key ? t(key) : o.replace(/_/g, ' ');
     },
-    reason: (r: string | null | undefined) => {
+    /** details: the item's, so a skip for the department selection reads as such (issue 13). */
+    reason: (r: string | null | undefined, details?: Record<string, unknown> | null) => {
       if (!r) return '';
+      if (r === 'out_of_scope' && details?.cause === 'departments') return t('reasons.out_of_selection');
       const key = reasonKey(r);
       return key ? t(key) : r.replace(/_/g, ' ');
     },
@@ -114,6 +116,12 @@ export function RunSummary(props: { run: SyncRun; connection: Connection | null;
           <h4 class="counter-title">{t('run.follow_ups')}</h4>
           <dl class="counters counters-follow-up">{FOLLOW_UP_OUTCOMES.map(counter)}</dl>
         </section>
+        {DEPARTMENT_OUTCOMES.some((o) => count(counters, o)) && (
+          <section class="counter-group" aria-label={t('run.departments_group')} data-testid="summary-departments">
+            <h4 class="counter-title">{t('run.departments_group')}</h4>
+            <dl class="counters counters-follow-up">{DEPARTMENT_OUTCOMES.map(counter)}</dl>
+          </section>
+        )}
       </div>
       {reasons.length > 0 && (
         <p class="muted" data-testid="skipped-by-reason">
@@ -208,7 +216,7 @@ function SkippedList(props: { run: SyncRun }) {
             <li key={item.id} data-testid="skipped-item" data-reason={item.reason ?? ''}>
               <span class="skipped-name">{item.name || t('common.bitrix24_user', { id: item.bitrix24UserId ?? '?' })}</span>
               {item.bitrix24UserId !== null && <span class="muted"> {t('common.bitrix24_id', { id: item.bitrix24UserId })}</span>}
-              <span class="skipped-reason">{words.reason(item.reason)}</span>
+              <span class="skipped-reason">{words.reason(item.reason, item.details)}</span>
               {facts.length > 0 && (
                 <span class="skipped-value" data-testid="skipped-value">
                   {facts.map((f) => t(f.key, f.vars)).join('; ')}
@@ -321,7 +329,7 @@ function GuardBox(props: { run: SyncRun; domain: string; onChanged: (run: SyncRu
                 <Badge tone="b24">(bitrix24)</Badge>{' '}
               </>
             )}
-            <span class="skipped-name">{p.name ? p.name.replace(BITRIX_TAG, '') : t('common.bitrix24_user', { id: p.bitrix24UserId })}</span> — {t(p.kind === 'deleted' ? 'reasons.deleted' : 'reasons.dismissed')}
+            <span class="skipped-name">{p.name ? p.name.replace(BITRIX_TAG, '') : t('common.bitrix24_user', { id: p.bitrix24UserId })}</span> — {t(p.kind === 'deleted' ? 'reasons.deleted' : p.kind === 'out_of_scope' ? 'reasons.out_of_selection' : 'reasons.dismissed')}
             <span class="muted"> {t('common.bitrix24_id', { id: p.bitrix24UserId })}</span>
           </li>
         ))}

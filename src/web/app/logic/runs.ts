@@ -10,8 +10,10 @@ import type { Formatters } from './format';
  */
 export const PRIMARY_OUTCOMES = ['created', 'linked_by_email', 'updated', 'unchanged', 'skipped'] as const;
 /** What else happened to some of them: shown beside the sum, never added into it. */
-export const FOLLOW_UP_OUTCOMES = ['dismissed', 'deleted', 'reactivated', 'removed_from_responsible', 'phone_rejected'] as const;
-export const ALL_OUTCOMES = [...PRIMARY_OUTCOMES, ...FOLLOW_UP_OUTCOMES];
+export const FOLLOW_UP_OUTCOMES = ['dismissed', 'deleted', 'reactivated', 'out_of_scope', 'back_in_scope', 'removed_from_responsible', 'phone_rejected'] as const;
+/** The tree's changes (issue 13): items without a person, counted apart. */
+export const DEPARTMENT_OUTCOMES = ['department_created', 'department_renamed', 'department_moved', 'department_absent', 'department_returned', 'head_unresolved'] as const;
+export const ALL_OUTCOMES = [...PRIMARY_OUTCOMES, ...FOLLOW_UP_OUTCOMES, ...DEPARTMENT_OUTCOMES];
 
 export const ACTIVE_STATUSES = new Set(['queued', 'running']);
 export const isActive = (run: Pick<SyncRun, 'status'>): boolean => ACTIVE_STATUSES.has(run.status);

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import { UserCheckPanel } from '../components/review';
+import { DepartmentSelection } from '../components/department-selection';
 import { RunProgress, RunSummary } from '../components/run-summary';
 import { useAction, usePoll } from '../components/use-async';
 import { ErrorNotice, FormProblems, Loading, Notice, TabLink, Time } from '../components/ui';
@@ -206,6 +207,7 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
 
       {can('sync:run') && c.state === 'active' && <UserCheckPanel connection={c} />}
 
+      <DepartmentSelection key={c.id} connection={c} />
       <SettingsSection connection={c} />
     </div>
   );

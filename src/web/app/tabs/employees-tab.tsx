@@ -202,6 +202,7 @@ export function EmployeesTab() {
           t('employees.col_phones'),
           t('employees.col_extension'),
           t('employees.col_link'),
+          t('employees.col_departments'),
           t('employees.col_status'),
           sortButton('created', 'employees.col_created'),
         ]}
@@ -243,6 +244,9 @@ function EmployeeRow(props: { employee: Employee }) {
       <td data-label={t('employees.col_link')}>
         <LinkCell employee={e} multiPortal={connections.length > 1} />
       </td>
+      <td data-label={t('employees.col_departments')}>
+        <DepartmentsCell employee={e} />
+      </td>
       <td data-label={t('employees.col_status')}>
         {e.active ? <Badge tone="ok">{t('employees.active')}</Badge> : <Badge tone="neutral">{t('employees.deactivated')}</Badge>}
         {e.responsible && (
@@ -256,6 +260,22 @@ function EmployeeRow(props: { employee: Employee }) {
         <CreatedAt iso={e.createdAt} />
       </td>
     </tr>
+  );
+}
+
+/** Issue 13: the person's departments in Bitrix24 order (the first decides the manager) and the manager. */
+function DepartmentsCell(props: { employee: Employee }) {
+  const { t } = useConsole();
+  const names = (props.employee.departments ?? []).map((d) => d.name ?? t('common.bitrix24_department', { id: d.bitrix24DepartmentId }));
+  return (
+    <>
+      {names.length ? <span data-testid="employee-departments">{names.join(', ')}</span> : <span class="muted">—</span>}
+      {props.employee.managerName && (
+        <span class="muted block" data-testid="employee-manager">
+          {t('employees.manager', { name: props.employee.managerName })}
+        </span>
+      )}
+    </>
   );
 }
 

@@ -310,7 +310,7 @@ function ItemDetails(props: { item: RunItem }) {
   const { item } = props;
   const d = item.details ?? {};
   const parts: string[] = [];
-  if (item.reason) parts.push(words.reason(item.reason));
+  if (item.reason) parts.push(words.reason(item.reason, item.details));
   for (const fact of itemFacts(item)) parts.push(t(fact.key, fact.vars));
   if ((item.outcome === 'updated' || item.outcome === 'linked_by_email') && Array.isArray(d.changedFields) && d.changedFields.length) {
     parts.push(t('history.changed', { fields: (d.changedFields as string[]).join(', ') }));

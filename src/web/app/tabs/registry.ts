@@ -3,6 +3,7 @@ import type { MessageKey } from '../i18n/i18n';
 import { ApiKeysTab } from './api-keys-tab';
 import { ConnectionTab } from './connection-tab';
 import { DataAccessTab } from './data-access-tab';
+import { DepartmentsTab } from './departments-tab';
 import { EmployeesTab } from './employees-tab';
 import { HistoryTab } from './history-tab';
 import { ResponsibleTab } from './responsible-tab';
@@ -33,6 +34,7 @@ export const TABS: TabDef[] = [
   { id: 'connection', label: 'tabs.connection', permission: 'connections:read', Component: ConnectionTab },
   { id: 'data-access', label: 'tabs.data_access', permission: 'connections:read', Component: DataAccessTab },
   { id: 'employees', label: 'tabs.employees', permission: 'employees:read', Component: EmployeesTab },
+  { id: 'departments', label: 'tabs.departments', permission: 'employees:read', Component: DepartmentsTab },
   { id: 'responsible', label: 'tabs.responsible', permission: 'responsible:read', Component: ResponsibleTab },
   { id: 'history', label: 'tabs.history', permission: 'sync:read', Component: HistoryTab, sub: UUID },
   { id: 'api-keys', label: 'tabs.api_keys', permission: 'keys:read', Component: ApiKeysTab },
