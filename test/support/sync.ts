@@ -45,18 +45,23 @@ export async function synchronize(t: TestApp, account: TestAccount, connectionId
   return waitForRun(t, account, res.body.id);
 }
 
-export async function runItems(t: TestApp, account: TestAccount, runId: string, query = ''): Promise<Array<{ bitrix24UserId: number; employeeId: string | null; outcome: string; reason: string | null; name: string; details: Record<string, unknown> | null }>> {
-  const all = [];
+/** Every page of a cursor-paginated list (`items`, `nextCursor`) of the API. */
+export async function allPages<T>(t: TestApp, account: TestAccount, path: string, query = '', limit = 1000): Promise<T[]> {
+  const all: T[] = [];
   let cursor: string | null = null;
   do {
     const res: request.Response = await request(t.url)
-      .get(`/api/v1/sync-runs/${runId}/items?limit=1000${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`)
+      .get(`${path}?limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`)
       .set(bearer(account.ownerKey))
       .expect(200);
     all.push(...res.body.items);
     cursor = res.body.nextCursor;
   } while (cursor);
   return all;
+}
+
+export function runItems(t: TestApp, account: TestAccount, runId: string, query = ''): Promise<Array<{ bitrix24UserId: number; employeeId: string | null; outcome: string; reason: string | null; name: string; details: Record<string, unknown> | null }>> {
+  return allPages(t, account, `/api/v1/sync-runs/${runId}/items`, query);
 }
 
 export async function employeeByBitrix24Id(t: TestApp, connectionId: string, bitrix24UserId: number): Promise<Record<string, unknown> | null> {

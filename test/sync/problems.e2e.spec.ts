@@ -1,28 +1,9 @@
 import request from 'supertest';
-import type { Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
-import { runItems, synchronize, waitForRun } from '../support/sync';
+import { person } from '../support/people';
+import { allPages, runItems, synchronize, waitForRun } from '../support/sync';
 import { SyncWorker } from '../../src/sync/sync-worker.service';
-
-/** A Bitrix24 user as user.get returns it (api-reference/user/user-get.md). */
-function person(id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User {
-  return {
-    ID: String(id),
-    ACTIVE: true,
-    NAME: `Name${id}`,
-    LAST_NAME: `Last${id}`,
-    SECOND_NAME: '',
-    EMAIL: `user${id}@example.com`,
-    WORK_PHONE: '',
-    PERSONAL_MOBILE: '',
-    PERSONAL_PHONE: '',
-    UF_PHONE_INNER: '',
-    UF_DEPARTMENT: [1],
-    USER_TYPE: 'employee',
-    ...fields,
-  };
-}
 
 interface ProblemView {
   bitrix24UserId: number;
@@ -39,19 +20,8 @@ describe('the standing-problems list of a connection (issue 12)', () => {
   let acme: TestAccount;
   let connectionId: string;
 
-  const problems = async (query = '', account = acme): Promise<ProblemView[]> => {
-    const all: ProblemView[] = [];
-    let cursor: string | null = null;
-    do {
-      const res: request.Response = await request(env.t.url)
-        .get(`/api/v1/bitrix24/connections/${connectionId}/problems?limit=2${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`)
-        .set(bearer(account.ownerKey))
-        .expect(200);
-      all.push(...res.body.items);
-      cursor = res.body.nextCursor;
-    } while (cursor);
-    return all;
-  };
+  // limit=2: the walk crosses pages.
+  const problems = (query = ''): Promise<ProblemView[]> => allPages(env.t, acme, `/api/v1/bitrix24/connections/${connectionId}/problems`, query, 2);
 
   beforeAll(async () => {
     env = await startPortalAndApp({

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { ReportPageQuery } from './sync-run.dto';
 import { PROBLEM_KINDS } from '../sync-store';
 import { SKIP_REASONS } from '../sync-run.types';
 
@@ -19,7 +19,7 @@ export class SyncProblemPageDto {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-export class ListProblemsQuery {
+export class ListProblemsQuery extends ReportPageQuery {
   @ApiPropertyOptional({ enum: PROBLEM_KINDS })
   @IsOptional()
   @IsIn(PROBLEM_KINDS)
@@ -30,18 +30,4 @@ export class ListProblemsQuery {
   @IsString()
   @Matches(/^[a-z_]{1,40}$/, { message: 'reason must be a reason code such as missing_email' })
   reason?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  cursor?: string;
 }

@@ -126,7 +126,24 @@ export class ListRunsQuery {
   cursor?: string;
 }
 
-export class ListRunItemsQuery {
+/** A page of a report list: how many, and where the previous page ended. */
+export class ReportPageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page (for run items: of the same sort)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(600)
+  cursor?: string;
+}
+
+export class ListRunItemsQuery extends ReportPageQuery {
   @ApiPropertyOptional({ enum: OUTCOMES })
   @IsOptional()
   @IsIn(OUTCOMES)
@@ -142,20 +159,6 @@ export class ListRunItemsQuery {
   @IsOptional()
   @IsIn(['report', 'name'])
   sort?: 'report' | 'name';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page (of the same sort)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(600)
-  cursor?: string;
 }
 
 export class SynchronizeDto {
