@@ -187,6 +187,12 @@ suite('review tools in Chromium: preview then apply, one-person check, a manual 
     '"never match" asks first, then every sync skips the person until "match again"; all of it in the audit trail',
     async () => {
       const missing = () => lastRun().locator('[data-testid="skipped-item"][data-reason="missing_email"]');
+      // A standing problem is itemized only when new or changed (issue 12): person 4 has been
+      // skipped since the first sync, so the last run must see their problem change to list them.
+      env.sim.updateUser(4, { EMAIL: 'not-an-address' });
+      await synchronizeOnPage();
+      env.sim.updateUser(4, { EMAIL: '' });
+      await synchronizeOnPage();
       await missing().locator('[data-testid="skipped-exclude"]').click();
       const dialog = byTestId('confirm-dialog');
       await dialog.waitFor();

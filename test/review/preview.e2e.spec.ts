@@ -88,7 +88,10 @@ describe('preview: POST /bitrix24/connections/{id}/sync { "dryRun": true }', () 
 
     const real = await synchronize(env.t, acme, connectionId);
     expect(real.counters).toEqual(run.counters);
-    expect(await report(real.id)).toEqual(previewed);
+    // The preview reports every skipped person; the real run itemizes only new or changed
+    // problems (issue 12), and person 4 has been skipped (missing_email) since the first sync.
+    expect(await report(real.id)).toEqual(previewed.filter((i) => !(i.user === 4 && i.outcome === 'skipped')));
+    expect(previewed).toEqual(expect.arrayContaining([{ user: 4, outcome: 'skipped', reason: 'missing_email', changed: null }]));
     expect(await employeeByBitrix24Id(env.t, connectionId, 2)).toMatchObject({ link_state: 'dismissed', responsible: false });
   });
 
