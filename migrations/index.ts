@@ -10,6 +10,7 @@ import { AddTokenRefreshInFlight1795308100000 } from './1795308100000-AddTokenRe
 import { AddRunInFlightIndex1795308150000 } from './1795308150000-AddRunInFlightIndex';
 import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTree';
 import { AddReviewTools1795308300000 } from './1795308300000-AddReviewTools';
+import { AddPreviewDepartmentScope1795308400000 } from './1795308400000-AddPreviewDepartmentScope';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -29,4 +30,5 @@ export const ALL_MIGRATIONS = [
   AddRunInFlightIndex1795308150000,
   AddDepartmentTree1795308200000,
   AddReviewTools1795308300000,
+  AddPreviewDepartmentScope1795308400000,
 ];
