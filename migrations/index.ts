@@ -10,6 +10,7 @@ import { AddTokenRefreshInFlight1795308100000 } from './1795308100000-AddTokenRe
 import { AddRunInFlightIndex1795308150000 } from './1795308150000-AddRunInFlightIndex';
 import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTree';
 import { AddReviewTools1795308300000 } from './1795308300000-AddReviewTools';
+import { AddPreviewDepartmentScope1795308400000 } from './1795308400000-AddPreviewDepartmentScope';
 import { AddSyncProblems1795308500000 } from './1795308500000-AddSyncProblems';
 
 /**
@@ -30,5 +31,6 @@ export const ALL_MIGRATIONS = [
   AddRunInFlightIndex1795308150000,
   AddDepartmentTree1795308200000,
   AddReviewTools1795308300000,
+  AddPreviewDepartmentScope1795308400000,
   AddSyncProblems1795308500000,
 ];

@@ -89,14 +89,20 @@ export class DepartmentSync {
     return changeItems(planDepartmentTree(await this.store.load(connection.id), cleanDepartments(raw), true).changes);
   }
 
-  /** The selection as a check on a user's departments, from the stored tree. */
-  async runScope(connection: Bitrix24ConnectionEntity): Promise<DepartmentRunScope> {
+  /**
+   * The selection as a check on a user's departments, from the stored tree. A preview
+   * (`fromRules`) may try a selection that is not saved, so it works out which stored
+   * departments are in it instead of reading the flags the saved selection left.
+   */
+  async runScope(connection: Bitrix24ConnectionEntity, options: { fromRules?: boolean } = {}): Promise<DepartmentRunScope> {
     const scope = readDepartmentScope(connection.departmentScope);
     if (scope.mode === 'all') return { scope, check: undefined };
     const stored = await this.store.load(connection.id);
     // Absent departments are known (not "new"): their place in the tree decides, as it did.
     const known = new Set(stored.map((d) => d.bitrix24Id));
-    const inScope = new Set(stored.filter((d) => d.inScope).map((d) => d.bitrix24Id));
+    const inScope = options.fromRules
+      ? departmentsInScope(stored, treeParents(stored), scope, connection.departmentScopeSavedAt)
+      : new Set(stored.filter((d) => d.inScope).map((d) => d.bitrix24Id));
     return { scope, check: (ids) => isUserInDepartmentScope(ids, inScope, known, scope) };
   }
 

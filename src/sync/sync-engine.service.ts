@@ -69,13 +69,14 @@ export class SyncEngine {
     private readonly departments: DepartmentSync,
   ) {}
 
-  async execute(run: SyncRunRow, connection: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
+  async execute(run: SyncRunRow, stored: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
+    const connection = withPreviewedScope(run, stored);
     const ctx = new RunContext(run, connection, control);
     // A run resumed after its export (or its event chunk) was committed only has its end left.
     if (ctx.checkpoint.stage !== 'export') return this.withPeople(ctx, await this.finish(ctx));
     // The run may wait out rate limits, operating-time blocks and 503 storms until its deadline.
     const client = await this.clients.forConnection(connection.id, { deadlineAt: Date.now() + this.config.sync.runDeadlineSeconds * 1000 });
-    if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.settings.inDepartmentScope = (await this.departments.runScope(connection)).check;
+    if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.settings.inDepartmentScope = (await this.departments.runScope(connection, { fromRules: ctx.dryRun })).check;
     if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
     return this.executeFull(ctx, client);
   }
@@ -90,7 +91,7 @@ export class SyncEngine {
       const tree = await client.departments();
       if (ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, tree));
       else await this.departments.syncTree(ctx.accountId, ctx.connection, tree, (manager, items) => this.recordItems(ctx, items, manager));
-      ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection)).check;
+      ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection, { fromRules: ctx.dryRun })).check;
     }
     // A resumed attempt reads only the users after the checkpoint (keyset `>ID`,
     // api-reference/common/performance/huge-data.md); departments are read whole again
@@ -340,6 +341,16 @@ class PreviewMemory {
 function previewItems(plan: ChunkPlan): RunItem[] {
   const created = new Set(plan.newEmployees.map((e) => e.id));
   return plan.items.filter((i) => i.outcome !== 'unchanged').map((i) => (i.employeeId && created.has(i.employeeId) ? { ...i, employeeId: null } : i));
+}
+
+/**
+ * A preview of a selection that is not saved (issue 14: "before applying a scope change")
+ * runs as if it were: the proposed scope, saved when the preview was asked for, so a
+ * department the portal has now is not "new" to it. The connection row is not touched.
+ */
+function withPreviewedScope(run: SyncRunRow, connection: Bitrix24ConnectionEntity): Bitrix24ConnectionEntity {
+  if (!run.dry_run || !run.proposed_department_scope) return connection;
+  return { ...connection, departmentScope: run.proposed_department_scope, departmentScopeSavedAt: run.queued_at };
 }
 
 class RunContext {

@@ -7,6 +7,13 @@ import type { Bitrix24EventSink } from '../bitrix24/bitrix24-event-sink';
 import { DomainException } from '../common/errors/domain.exception';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { SyncWorker } from './sync-worker.service';
+import { DepartmentScope, readDepartmentScope, sameDepartmentScope } from './rules/department-scope.rule';
+
+/** Whether a run in flight previews the same proposed selection (or none) as the request. */
+function sameProposal(stored: unknown, requested: DepartmentScope | null): boolean {
+  if (!stored || !requested) return !stored && !requested;
+  return sameDepartmentScope(readDepartmentScope(stored), requested);
+}
 
 /**
  * Puts work on the durable queue (sync_run rows) and wakes this process's worker.
@@ -24,12 +31,20 @@ export class SyncQueueService implements Bitrix24EventSink {
   ) {}
 
   /** The Synchronize button: a full run now, or the one already queued or running. */
-  async requestFullRun(accountId: string, connectionId: string, keyId: string, dryRun = false): Promise<{ run: SyncRunRow; created: boolean }> {
+  async requestFullRun(accountId: string, connectionId: string, keyId: string, dryRun = false, proposedScope: DepartmentScope | null = null): Promise<{ run: SyncRunRow; created: boolean }> {
+    if (proposedScope && !dryRun) {
+      throw new DomainException('invalid', 'department_scope_needs_preview', 'departmentScope may only be sent with dryRun: true (to apply a selection, save it on the connection)');
+    }
     await this.requireActiveConnection(accountId, connectionId);
     // One full run at a time per portal, previews included: pressing twice returns the run in flight.
-    const result = await this.runs.queueFullRun(accountId, connectionId, 'manual', keyId, dryRun);
-    if (!result.created && result.run.dry_run !== dryRun) {
-      throw new DomainException('conflict', 'run_in_flight', dryRun ? 'A synchronization is running; preview when it has finished' : 'A preview is running; synchronize when it has finished', {
+    const result = await this.runs.queueFullRun(accountId, connectionId, 'manual', keyId, dryRun, proposedScope);
+    if (!result.created && (result.run.dry_run !== dryRun || !sameProposal(result.run.proposed_department_scope, proposedScope))) {
+      const message = !dryRun
+        ? 'A preview is running; synchronize when it has finished'
+        : result.run.dry_run
+          ? 'A preview of another department selection is running; preview this one when it has finished'
+          : 'A synchronization is running; preview when it has finished';
+      throw new DomainException('conflict', 'run_in_flight', message, {
         runId: result.run.id,
         dryRun: result.run.dry_run,
       });
@@ -66,7 +81,14 @@ export class SyncQueueService implements Bitrix24EventSink {
 
   async fullRunNeeded(accountId: string, connectionId: string, keyId: string): Promise<void> {
     const { run } = await this.runs.queueFullRun(accountId, connectionId, 'manual', keyId);
-    this.logger.log({ msg: 'full run queued after a settings change', connectionId, runId: run.id });
+    if (run.dry_run) {
+      // A preview holds the one full-run slot and applies nothing: the connection is due the
+      // moment it ends, so the new settings are applied by the next tick's run.
+      await this.db.query(`UPDATE bitrix24_connection SET next_sync_at = now() WHERE id = $1 AND account_id = $2`, [connectionId, accountId]);
+      this.logger.log({ msg: 'settings changed while a preview runs; a full run follows it', connectionId, previewRunId: run.id });
+    } else {
+      this.logger.log({ msg: 'full run queued after a settings change', connectionId, runId: run.id });
+    }
     this.worker.wake(false);
   }
 

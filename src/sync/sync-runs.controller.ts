@@ -7,6 +7,7 @@ import { UuidParam } from '../common/id-param';
 import { ListRunItemsQuery, ListRunsQuery, PendingRemovalDto, RunItemPageDto, SynchronizeDto, SyncRunDto, SyncRunPageDto } from './dto/sync-run.dto';
 import { SyncQueueService } from './sync-queue.service';
 import { SyncRunsService, toRunDto } from './sync-runs.service';
+import { readDepartmentScope } from './rules/department-scope.rule';
 
 @ApiTags('sync')
 @ApiBearerAuth()
@@ -22,12 +23,17 @@ export class SyncRunsController {
   @HttpCode(202)
   @RequirePermission('sync:run')
   @ApiOperation({
-    summary: 'Synchronize now (the Data Access tab button), or preview with dryRun: the run reports every outcome and field change and writes nothing. Returns the run; while one is queued or running, that run.',
+    summary:
+      'Synchronize now (the Data Access tab button), or preview with dryRun: the run reports every outcome and field change and writes nothing (with departmentScope: as if that selection were saved). Returns the run; while one is queued or running, that run.',
   })
   @ApiResponse({ status: 202, type: SyncRunDto })
-  @ApiErrors(400, 404, { status: 409, description: 'connection_not_active (reconnect first), run_in_flight (a run of the other kind, real or preview, is queued or running)' })
+  @ApiErrors({ status: 400, description: 'validation_failed, department_scope_needs_preview (departmentScope without dryRun)' }, 404, {
+    status: 409,
+    description: 'connection_not_active (reconnect first), run_in_flight (a run of the other kind, real or preview — or a preview of another selection — is queued or running)',
+  })
   async synchronize(@CurrentPrincipal() me: Principal, @UuidParam() id: string, @Body() body: SynchronizeDto): Promise<SyncRunDto> {
-    const { run } = await this.queue.requestFullRun(me.accountId, id, me.keyId, body?.dryRun === true);
+    const proposed = body?.departmentScope ? readDepartmentScope({ includeNewDepartments: true, bitrix24DepartmentIds: [], ...body.departmentScope }) : null;
+    const { run } = await this.queue.requestFullRun(me.accountId, id, me.keyId, body?.dryRun === true, proposed);
     return toRunDto(run);
   }
 

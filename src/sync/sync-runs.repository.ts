@@ -31,6 +31,8 @@ export interface SyncRunRow {
   items_pruned_at: Date | null;
   /** A preview: reads the portal and reports, writes no employee, link, phone or responsible row. */
   dry_run: boolean;
+  /** A preview of a department selection that is not saved yet (readDepartmentScope shape); null otherwise. */
+  proposed_department_scope: unknown;
   checkpoint: RunCheckpoint | null;
   attempt_log: RunAttempt[];
   /** Only on rows read through get/list: see STALLED_SINCE. */
@@ -72,14 +74,21 @@ export class SyncRunsRepository {
    * Queues a full run unless one is already queued or running for the connection, in
    * which case that run is returned (pressing Synchronize twice starts one run).
    */
-  async queueFullRun(accountId: string, connectionId: string, trigger: 'manual' | 'schedule', keyId: string | null, dryRun = false): Promise<{ run: SyncRunRow; created: boolean }> {
+  async queueFullRun(
+    accountId: string,
+    connectionId: string,
+    trigger: 'manual' | 'schedule',
+    keyId: string | null,
+    dryRun = false,
+    proposedDepartmentScope: unknown = null,
+  ): Promise<{ run: SyncRunRow; created: boolean }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const inserted: SyncRunRow[] = await this.db.query(
-        `INSERT INTO sync_run (account_id, connection_id, trigger, status, requested_by_key_id, dry_run)
-         VALUES ($1, $2, $3, 'queued', $4, $5)
+        `INSERT INTO sync_run (account_id, connection_id, trigger, status, requested_by_key_id, dry_run, proposed_department_scope)
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6::jsonb)
          ON CONFLICT ${FULL_RUN_IN_FLIGHT} DO NOTHING
          RETURNING *`,
-        [accountId, connectionId, trigger, keyId, dryRun],
+        [accountId, connectionId, trigger, keyId, dryRun, proposedDepartmentScope === null ? null : JSON.stringify(proposedDepartmentScope)],
       );
       if (inserted[0]) return { run: inserted[0], created: true };
       const [existing]: SyncRunRow[] = await this.db.query(

@@ -9,6 +9,7 @@ import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { untaggedNameSql } from '../employees/employee-sql';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
 import { queryRows } from '../database/query-rows';
+import { readDepartmentScope } from './rules/department-scope.rule';
 
 export function toRunDto(row: SyncRunRow): SyncRunDto {
   const counters: Record<string, unknown> = Object.fromEntries(OUTCOMES.map((o) => [o, row.counters?.[o] ?? 0]));
@@ -31,6 +32,7 @@ export function toRunDto(row: SyncRunRow): SyncRunDto {
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     itemsPruned: Boolean(row.items_pruned_at),
     dryRun: row.dry_run === true,
+    proposedDepartmentScope: row.proposed_department_scope ? readDepartmentScope(row.proposed_department_scope) : null,
     attempt: row.attempts,
     attempts: (row.attempt_log ?? []).map((a) => ({
       attempt: a.attempt,

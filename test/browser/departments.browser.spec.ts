@@ -144,6 +144,17 @@ suite('departments in Chromium: the tree, a department’s people, the selection
       expect(await east.locator('[data-testid="scope-check"]').isDisabled()).toBe(true);
       await byTestId('scope-include-new').uncheck();
       expect(await checks('selection editor')).toEqual([]);
+      // Before applying: a preview with this selection (issue 14), reported under "Last run", nothing saved.
+      await byTestId('scope-preview').click();
+      await page.waitForFunction(() => /Preview started/.test(document.querySelector('[data-testid="scope-status"]')?.textContent ?? ''));
+      await page.waitForFunction(() => {
+        const run = document.querySelector('[data-testid="last-run"] [data-testid="run-summary"]');
+        return run?.getAttribute('data-dry-run') === 'true' && run.getAttribute('data-status') === 'succeeded' && Boolean(run.querySelector('[data-testid="run-preview-scope"]'));
+      });
+      expect(await byTestId('run-preview-scope').textContent()).toContain('1 department ticked');
+      const unsaved = (await request(env.t.url).get(`/api/v1/bitrix24/connections/${connectionId}`).set(bearer(account.ownerKey)).expect(200)).body;
+      expect(unsaved.settings.departmentScope.mode).toBe('all');
+      expect(await checks('preview of a selection')).toEqual([]);
       await byTestId('scope-save').click();
       await page.waitForFunction(() => /synchronization has started/.test(document.querySelector('[data-testid="scope-status"]')?.textContent ?? ''));
       const connection = (await request(env.t.url).get(`/api/v1/bitrix24/connections/${connectionId}`).set(bearer(account.ownerKey)).expect(200)).body;

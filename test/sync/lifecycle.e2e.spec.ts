@@ -179,7 +179,9 @@ describe('the poller across replicas', () => {
 
   it('two replicas racing for the same due connection run it once', async () => {
     env.sim.faults.slow(150);
-    await env.t.dataSource.query(`UPDATE bitrix24_connection SET next_sync_at = now() - interval '1 minute' WHERE id = $1`, [connectionId]);
+    // The offline-event queue was just read: neither tick's collector takes the row's lock while
+    // the claims run (a claim skips a row locked at that instant and leaves it to the next tick).
+    await env.t.dataSource.query(`UPDATE bitrix24_connection SET next_sync_at = now() - interval '1 minute', offline_collected_at = now() WHERE id = $1`, [connectionId]);
     env.sim.resetStats();
     await Promise.all([runPollerOnce(env.t, true), runPollerOnce(replica, true)]);
     env.sim.faults.reset();
@@ -194,7 +196,7 @@ describe('the poller across replicas', () => {
     const [connection] = await env.t.dataSource.query(`SELECT next_sync_at, lease_owner FROM bitrix24_connection WHERE id = $1`, [connectionId]);
     expect(connection.lease_owner).toBeNull();
     expect(new Date(connection.next_sync_at).getTime()).toBeGreaterThan(Date.now() + 25 * 60_000);
-  });
+  }, 120_000); // a whole portal at 150 ms a request, twice the default on busy shared cores
 
   it('a run whose replica died is picked up after its lease expires', async () => {
     // Simulate a crashed replica: a run marked running, a lease held by a process that is gone.

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { toList } from '../../common/validation';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { DepartmentScopeDto } from '../../bitrix24/dto/connection.dto';
 import { OUTCOMES, RUN_STATUSES, RUN_TRIGGERS, SKIP_REASONS } from '../sync-run.types';
 
 export class RunProgressDto {
@@ -51,6 +52,8 @@ export class SyncRunDto {
   @ApiProperty({ type: RunErrorDto, nullable: true }) error: RunErrorDto | null;
   @ApiProperty({ description: 'Per-user items were removed by the retention setting; counters remain' }) itemsPruned: boolean;
   @ApiProperty({ description: 'A preview: every outcome and field change reported as a real run would, nothing written' }) dryRun: boolean;
+  @ApiPropertyOptional({ type: DepartmentScopeDto, nullable: true, description: 'A preview of a department selection that was not saved: the selection it used' })
+  proposedDepartmentScope: DepartmentScopeDto | null;
   @ApiProperty({ description: 'The current (or last) attempt; counters and items are those of the committed chunks of all attempts, as a clean run would report them' }) attempt: number;
   @ApiProperty({ type: [RunAttemptDto] }) attempts: RunAttemptDto[];
   @ApiProperty({
@@ -166,4 +169,14 @@ export class SynchronizeDto {
   @IsOptional()
   @IsBoolean()
   dryRun?: boolean;
+
+  @ApiPropertyOptional({
+    type: DepartmentScopeDto,
+    description: 'With dryRun only: preview this department selection instead of the saved one (nothing is saved; PATCH the connection to apply it)',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DepartmentScopeDto)
+  departmentScope?: DepartmentScopeDto;
 }

@@ -87,6 +87,8 @@ export interface SyncRun {
   /** Running, but its runner stopped renewing its lease at this moment (null otherwise). */
   stalledSince?: string | null;
   dryRun?: boolean;
+  /** A preview of a department selection that is not saved yet: the selection it used. */
+  proposedDepartmentScope?: { mode: 'all' | 'selected'; bitrix24DepartmentIds: number[]; includeNewDepartments: boolean } | null;
 }
 
 export interface Page<T> {

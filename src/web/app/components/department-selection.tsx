@@ -11,7 +11,11 @@ import { useDepartments } from './use-departments';
  * includes its subdepartments), "include new departments automatically" and "sync managers".
  * Saving a different selection starts a full synchronization (the service queues it).
  */
-export function DepartmentSelection(props: { connection: Connection }) {
+export function DepartmentSelection(props: {
+  connection: Connection;
+  /** Starts a preview with a selection that is not saved yet; absent while a run is in flight or previews are not allowed. */
+  onPreview?: (departmentScope: unknown) => Promise<unknown>;
+}) {
   const { api, t, can, refreshConnections } = useConsole();
   const c = props.connection;
   const scope = c.settings.departmentScope ?? { mode: 'all', bitrix24DepartmentIds: [], includeNewDepartments: true };
@@ -28,9 +32,18 @@ export function DepartmentSelection(props: { connection: Connection }) {
   const roots = useMemo(() => buildTree((items ?? []).filter((d) => d.kind === 'bitrix24')), [items]);
   const selected = new Set(ids);
 
+  const form = { mode, bitrix24DepartmentIds: ids, includeNewDepartments: includeNew, syncManagers: managers };
+  // Before applying a different selection, the owner may see what it would do (issue 14).
+  const proposedScope = scopePatch(current, form)?.departmentScope;
+  const preview = async () => {
+    if (!props.onPreview || !proposedScope) return;
+    await props.onPreview(proposedScope);
+    setStatus(t('scope.preview_started'));
+  };
+
   const submit = async (event: Event) => {
     event.preventDefault();
-    const body = scopePatch(current, { mode, bitrix24DepartmentIds: ids, includeNewDepartments: includeNew, syncManagers: managers });
+    const body = scopePatch(current, form);
     if (!body) {
       setStatus(t('settings.nothing_changed'));
       return;
@@ -88,6 +101,11 @@ export function DepartmentSelection(props: { connection: Connection }) {
             <button type="submit" class="button-primary" data-testid="scope-save" disabled={save.busy}>
               {save.busy ? t('settings.saving') : t('scope.save')}
             </button>
+            {props.onPreview && proposedScope !== undefined && (
+              <button type="button" data-testid="scope-preview" disabled={save.busy} onClick={() => void preview()}>
+                {t('scope.preview')}
+              </button>
+            )}
             <span class="muted" role="status" data-testid="scope-status">
               {status}
             </span>

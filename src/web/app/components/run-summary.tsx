@@ -82,6 +82,13 @@ export function RunSummary(props: { run: SyncRun; connection: Connection | null;
           {t('review.preview_notice')}
         </Notice>
       )}
+      {run.dryRun && run.proposedDepartmentScope && (
+        <Notice tone="info" testid="run-preview-scope">
+          {run.proposedDepartmentScope.mode === 'all'
+            ? t('review.preview_scope_notice_all')
+            : t('review.preview_scope_notice', { count: run.proposedDepartmentScope.bitrix24DepartmentIds.length })}
+        </Notice>
+      )}
       {run.bitrix24UserIds && run.bitrix24UserIds.length > 0 && <p class="muted">{t('run.for_users', { count: run.bitrix24UserIds.length, ids: run.bitrix24UserIds.join(', #') })}</p>}
       {run.status === 'failed' ? (
         <div class="notice notice-error" role="alert" data-testid="run-error" data-code={run.error?.code ?? ''}>

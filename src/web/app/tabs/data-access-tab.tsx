@@ -97,9 +97,11 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
     return false;
   });
 
-  const startRun = (dryRun: boolean) =>
+  // departmentScope: a preview of a selection the owner has not saved yet (the scope editor below).
+  const startRun = (dryRun: boolean, departmentScope?: unknown) =>
     start.run(async () => {
-      const started = await api.request<SyncRun>('POST', `/bitrix24/connections/${encodeURIComponent(c.id)}/sync`, { body: dryRun ? { dryRun: true } : {} });
+      const body = dryRun ? { dryRun: true, ...(departmentScope ? { departmentScope } : {}) } : {};
+      const started = await api.request<SyncRun>('POST', `/bitrix24/connections/${encodeURIComponent(c.id)}/sync`, { body });
       clearTimeout(hideTimer.current);
       setRun(started);
       setProgressShown(true);
@@ -207,7 +209,11 @@ function SyncSection(props: { connection: Connection; all: Connection[] }) {
 
       {can('sync:run') && c.state === 'active' && <UserCheckPanel connection={c} />}
 
-      <DepartmentSelection key={c.id} connection={c} />
+      <DepartmentSelection
+        key={c.id}
+        connection={c}
+        onPreview={can('sync:run') && canSynchronize(c) && !start.busy && !watching ? (scope) => startRun(true, scope) : undefined}
+      />
       <SettingsSection connection={c} />
     </div>
   );
