@@ -13,6 +13,7 @@ export interface RunView {
   guard: Record<string, unknown> | null;
   exportComplete: boolean | null;
   stalledSince: string | null;
+  dryRun: boolean;
 }
 
 /** Runs the poller's tick once in this process and waits for the jobs it started. */
