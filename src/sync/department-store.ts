@@ -134,10 +134,14 @@ export class DepartmentStore {
    */
   async syncMemberships(connectionId: string): Promise<void> {
     await this.db.transaction(async (m) => {
+      // One index probe per (user, department): as a plain join, a planner without statistics
+      // took the connection's departments for one row and scanned every link per department
+      // (100,000 people × 3,000 departments: minutes). LIMIT 1 keeps the probe from being flattened.
       const wanted = `SELECT d.id AS department_id, l.employee_id, min(o.pos)::smallint AS position
                         FROM bitrix24_user_link l
                         CROSS JOIN LATERAL unnest(l.department_ids) WITH ORDINALITY AS o(bid, pos)
-                        JOIN department d ON d.connection_id = l.connection_id AND d.kind = 'bitrix24' AND d.bitrix24_id = o.bid
+                        CROSS JOIN LATERAL (SELECT dd.id FROM department dd
+                                             WHERE dd.connection_id = l.connection_id AND dd.kind = 'bitrix24' AND dd.bitrix24_id = o.bid LIMIT 1) d
                        WHERE l.connection_id = $1
                        GROUP BY d.id, l.employee_id`;
       await m.query(

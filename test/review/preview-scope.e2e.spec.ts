@@ -100,7 +100,7 @@ describe('preview of a department selection that is not saved yet', () => {
     const [{ due }] = await env.t.dataSource.query(`SELECT next_sync_at <= now() AS due FROM bitrix24_connection WHERE id = $1`, [connectionId]);
     expect(due).toBe(true);
     await runPollerOnce(env.t, false);
-    expect((await waitForRun(env.t, acme, queued.body.id)).dryRun).toBe(true);
+    expect(((await waitForRun(env.t, acme, queued.body.id)) as RunView & { dryRun: boolean }).dryRun).toBe(true);
     // The next tick runs the due connection for real: everybody is back in scope.
     await runPollerOnce(env.t, true);
     const [{ id }] = await env.t.dataSource.query(`SELECT id FROM sync_run WHERE connection_id = $1 AND NOT dry_run ORDER BY queued_at DESC LIMIT 1`, [connectionId]);
