@@ -9,7 +9,7 @@ import type { Connection, Page, PendingRemoval, RunItem, SyncRun } from '../type
 import { useAction } from './use-async';
 import { Badge, ErrorNotice, Notice, Time } from './ui';
 import { LinkPicker, PreviewBadge } from './review';
-import { LINKABLE_REASONS } from '../logic/review';
+import { LINKABLE_REASONS, problemAsItem, type Problem } from '../logic/review';
 
 export function RunStatusBadge(props: { status: string }) {
   const { t } = useConsole();
@@ -197,7 +197,10 @@ function SkippedList(props: { run: SyncRun }) {
   const load = async (from: string | null) => {
     setBusy(true);
     try {
-      const page = await api.request<Page<RunItem>>('GET', `/sync-runs/${encodeURIComponent(props.run.id)}/items`, { query: { outcome: 'skipped', sort: 'name', limit: 50, cursor: from ?? undefined } });
+      // A real run's skipped people are the connection's standing problems (problemAsItem).
+      const page: Page<RunItem> = props.run.dryRun
+        ? await api.request<Page<RunItem>>('GET', `/sync-runs/${encodeURIComponent(props.run.id)}/items`, { query: { outcome: 'skipped', sort: 'name', limit: 50, cursor: from ?? undefined } })
+        : await api.request<Page<Problem>>('GET', `${connectionPath}/problems`, { query: { kind: 'skipped', limit: 50, cursor: from ?? undefined } }).then((p) => ({ ...p, items: p.items.map(problemAsItem) }));
       setItems((list) => (from ? [...list, ...page.items] : page.items));
       setCursor(page.nextCursor);
       setError(null);

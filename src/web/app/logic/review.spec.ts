@@ -1,6 +1,6 @@
 import { createTranslator } from '../i18n/i18n';
 import type { UserCheck } from '../types';
-import { checkQuery, stepLines } from './review';
+import { checkQuery, problemAsItem, stepLines } from './review';
 
 const en = createTranslator('en');
 const ru = createTranslator('ru');
@@ -47,5 +47,14 @@ describe('one-person check: the input and the steps in words', () => {
     ]);
     const nobody = check({ steps: check({}).steps.map((s, i) => ({ ...s, status: i === 0 ? 'failed' : 'not_reached', reason: i === 0 ? 'not_found_on_portal' : null })), outcome: null });
     expect(words(stepLines(nobody, (o) => o))[0]).toBe('Read from Bitrix24: failed (Bitrix24 returned nobody with this ID or email.)');
+  });
+});
+
+describe('problemAsItem: a standing problem shown as a skipped person of the last run', () => {
+  it.each([
+    [{ bitrix24UserId: 7, name: 'Petrov Ivan', kind: 'skipped', reason: 'invalid_email', details: { value: 'a@' } }, { id: '7:skipped', bitrix24UserId: 7, employeeId: null, outcome: 'skipped', reason: 'invalid_email', name: 'Petrov Ivan', details: { value: 'a@' } }],
+    [{ bitrix24UserId: 9, name: null, kind: 'skipped', reason: 'ambiguous_email', details: null }, { id: '9:skipped', bitrix24UserId: 9, employeeId: null, outcome: 'skipped', reason: 'ambiguous_email', name: null, details: null }],
+  ])('%o', (problem, item) => {
+    expect(problemAsItem({ ...problem, firstSeenAt: '2026-12-01T10:00:00Z', lastSeenAt: '2026-12-01T11:00:00Z' })).toEqual(item);
   });
 });

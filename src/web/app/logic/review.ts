@@ -1,5 +1,5 @@
 import type { MessageKey, Vars } from '../i18n/i18n';
-import type { UserCheck } from '../types';
+import type { RunItem, UserCheck } from '../types';
 
 /** The one-person check's input: a Bitrix24 ID (digits) or an email; anything else is refused on the page. */
 export function checkQuery(raw: string): { bitrix24UserId: number } | { email: string } | null {
@@ -58,3 +58,23 @@ export const FIELD_LABELS: Record<string, MessageKey> = {
 
 /** Skipped people the owner can settle by linking them to an employee by hand. */
 export const LINKABLE_REASONS = new Set(['ambiguous_email', 'email_linked_elsewhere']);
+
+/** A standing problem (GET …/connections/{id}/problems) in the shape the skipped list shows. */
+export interface Problem {
+  bitrix24UserId: number;
+  name: string | null;
+  kind: string;
+  reason: string | null;
+  details: Record<string, unknown> | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+/**
+ * A real run itemizes a skipped person only when the problem is new or changed (issue 12), so
+ * the last run's "skipped people" are read from the connection's current problems; a preview
+ * still reports every one of them itself.
+ */
+export function problemAsItem(p: Problem): RunItem {
+  return { id: `${p.bitrix24UserId}:${p.kind}`, bitrix24UserId: p.bitrix24UserId, employeeId: null, outcome: p.kind, reason: p.reason, name: p.name, details: p.details };
+}
