@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PageCursor, PageLimit } from '../../common/pagination';
 
 export class SetUserLinkDto {
   @ApiProperty({ format: 'uuid', description: 'The employee this Bitrix24 user is (from this account)' })
@@ -55,17 +56,9 @@ export class ListAuditEventsQuery {
   @Max(2_147_483_647)
   bitrix24UserId?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(200, 50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(20)
+  @PageCursor('nextCursor of the previous page', 20)
   cursor?: string;
 }

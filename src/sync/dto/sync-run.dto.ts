@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { toList } from '../../common/validation';
+import { PageCursor, PageLimit } from '../../common/pagination';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DepartmentScopeDto } from '../../bitrix24/dto/connection.dto';
 import { OUTCOMES, RUN_STATUSES, RUN_TRIGGERS, SKIP_REASONS } from '../sync-run.types';
@@ -131,18 +132,10 @@ export class ListRunsQuery {
 
 /** A page of a report list: how many, and where the previous page ended. */
 export class ReportPageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @PageLimit(1000, 100)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page (for run items: of the same sort)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(600)
+  @PageCursor('nextCursor from the previous page (for run items: of the same sort)', 600)
   cursor?: string;
 }
 
