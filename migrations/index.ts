@@ -12,6 +12,7 @@ import { AddDepartmentTree1795308200000 } from './1795308200000-AddDepartmentTre
 import { AddReviewTools1795308300000 } from './1795308300000-AddReviewTools';
 import { AddPreviewDepartmentScope1795308400000 } from './1795308400000-AddPreviewDepartmentScope';
 import { AddSyncProblems1795308500000 } from './1795308500000-AddSyncProblems';
+import { AddChangeFingerprints1795308600000 } from './1795308600000-AddChangeFingerprints';
 
 /**
  * Every migration, in order. TypeORM gets this list rather than a glob so the same
@@ -33,4 +34,5 @@ export const ALL_MIGRATIONS = [
   AddReviewTools1795308300000,
   AddPreviewDepartmentScope1795308400000,
   AddSyncProblems1795308500000,
+  AddChangeFingerprints1795308600000,
 ];

@@ -118,11 +118,17 @@ export class DepartmentStore {
     }
     if (placement.length) {
       await manager.query(
-        `UPDATE department d SET parent_id = coalesce(p.id, $2::uuid), in_scope = t.in_scope, updated_at = now()
-           FROM unnest($3::int[], $4::int[], $5::boolean[]) AS t(id, parent, in_scope)
-           LEFT JOIN department p ON p.connection_id = $1 AND p.kind = 'bitrix24' AND p.bitrix24_id = t.parent
-          WHERE d.connection_id = $1 AND d.kind = 'bitrix24' AND d.bitrix24_id = t.id
-            AND (d.parent_id, d.in_scope) IS DISTINCT FROM (coalesce(p.id, $2::uuid), t.in_scope)`,
+        // Index probes per department (LATERAL … LIMIT 1): as plain joins, a planner without
+        // statistics looped over every department per department (5,000: seconds, writing nothing).
+        `UPDATE department d SET parent_id = w.parent_id, in_scope = w.in_scope, updated_at = now()
+           FROM (SELECT x.id, coalesce(p.id, $2::uuid) AS parent_id, t.in_scope
+                   FROM unnest($3::int[], $4::int[], $5::boolean[]) AS t(id, parent, in_scope)
+                   CROSS JOIN LATERAL (SELECT y.id, y.parent_id, y.in_scope FROM department y
+                                        WHERE y.connection_id = $1 AND y.kind = 'bitrix24' AND y.bitrix24_id = t.id LIMIT 1) x
+                   LEFT JOIN LATERAL (SELECT z.id FROM department z
+                                       WHERE z.connection_id = $1 AND z.kind = 'bitrix24' AND z.bitrix24_id = t.parent LIMIT 1) p ON true
+                  WHERE (x.parent_id, x.in_scope) IS DISTINCT FROM (coalesce(p.id, $2::uuid), t.in_scope)) w
+          WHERE d.id = w.id`,
         [connectionId, portalId, placement.map((p) => p.bitrix24Id), placement.map((p) => p.treeParentBitrix24Id), placement.map((p) => p.inScope)],
       );
     }
@@ -157,6 +163,31 @@ export class DepartmentStore {
         [connectionId],
       );
     });
+  }
+
+  /**
+   * A digest of everything memberships, heads and managers are derived from — the links of
+   * every portal of the account (an employee of two portals takes the manager of the one
+   * linked first), this portal's departments, the managers setting, the rules' `revision` —
+   * and the digest they were last derived from. Equal: deriving again would write nothing.
+   * A content digest, not timestamps, so no writer has to remember anything.
+   */
+  async peopleInputs(accountId: string, connectionId: string, syncManagers: boolean, revision: string): Promise<{ current: string; derivedFrom: string | null }> {
+    const [row] = await queryRows<{ links: string; departments: string; derived_from: string | null }>(
+      this.db.manager,
+      `SELECT (SELECT count(*) || '/' || coalesce(sum(hashtextextended(concat_ws('|', l.connection_id, l.bitrix24_user_id, l.employee_id, l.state, l.department_ids, extract(epoch FROM l.linked_at)), 0)), 0)
+                 FROM bitrix24_connection c CROSS JOIN LATERAL (SELECT * FROM bitrix24_user_link x WHERE x.connection_id = c.id) l
+                WHERE c.account_id = $1) AS links,
+              (SELECT count(*) || '/' || coalesce(sum(hashtextextended(concat_ws('|', d.id, d.kind, d.bitrix24_id, d.bitrix24_parent_id, d.parent_id, d.head_bitrix24_user_id, d.present, d.in_scope), 0)), 0)
+                 FROM department d WHERE d.connection_id = $2) AS departments,
+              (SELECT people_derived_from FROM bitrix24_connection WHERE id = $2 AND account_id = $1) AS derived_from`,
+      [accountId, connectionId],
+    );
+    return { current: `${revision}:${syncManagers}:${row.links}:${row.departments}`, derivedFrom: row.derived_from };
+  }
+
+  async rememberPeopleInputs(accountId: string, connectionId: string, inputs: string): Promise<void> {
+    await this.db.query(`UPDATE bitrix24_connection SET people_derived_from = $3 WHERE id = $2 AND account_id = $1 AND people_derived_from IS DISTINCT FROM $3`, [accountId, connectionId, inputs]);
   }
 
   /** Who the given Bitrix24 users are on our side (heads). */

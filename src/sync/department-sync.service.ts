@@ -17,6 +17,7 @@ import {
   treeParents,
 } from './rules';
 import type { RunItem } from './sync-run.types';
+import { settingsFingerprint } from './user-fingerprint';
 
 const CHANGE_OUTCOME = {
   created: 'department_created',
@@ -29,10 +30,15 @@ const CHANGE_OUTCOME = {
 const changeItems = (changes: DepartmentChange[]): RunItem[] =>
   changes.map((c) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
 
+/** Bump when memberships, heads or managers are derived differently (the SQL in DepartmentStore); the rule's own code is in it. */
+const PEOPLE_DERIVATION_VERSION = settingsFingerprint({ revision: 1, heads: String(resolveHeads), parents: String(treeParents) });
+
 export interface DepartmentRunScope {
   scope: DepartmentScope;
   /** For ChunkSettings.inDepartmentScope; undefined when every department is in scope. */
   check: ((departmentIds: number[]) => boolean) | undefined;
+  /** Changes whenever `check` may answer differently (part of the run's fingerprint settings). */
+  version: string;
 }
 
 /**
@@ -96,14 +102,15 @@ export class DepartmentSync {
    */
   async runScope(connection: Bitrix24ConnectionEntity, options: { fromRules?: boolean } = {}): Promise<DepartmentRunScope> {
     const scope = readDepartmentScope(connection.departmentScope);
-    if (scope.mode === 'all') return { scope, check: undefined };
+    if (scope.mode === 'all') return { scope, check: undefined, version: 'all' };
     const stored = await this.store.load(connection.id);
     // Absent departments are known (not "new"): their place in the tree decides, as it did.
     const known = new Set(stored.map((d) => d.bitrix24Id));
     const inScope = options.fromRules
       ? departmentsInScope(stored, treeParents(stored), scope, connection.departmentScopeSavedAt)
       : new Set(stored.filter((d) => d.inScope).map((d) => d.bitrix24Id));
-    return { scope, check: (ids) => isUserInDepartmentScope(ids, inScope, known, scope) };
+    const sorted = (ids: Iterable<number>) => [...ids].sort((a, b) => a - b);
+    return { scope, check: (ids) => isUserInDepartmentScope(ids, inScope, known, scope), version: settingsFingerprint({ scope, inScope: sorted(inScope), known: sorted(known) }) };
   }
 
   /**
@@ -111,6 +118,9 @@ export class DepartmentSync {
    * changes), supervisors, and each employee's manager.
    */
   async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity): Promise<RunItem[]> {
+    // Nothing they derive from changed since they were last derived: the same rows, the same head problems (none new).
+    const inputs = await this.store.peopleInputs(accountId, connection.id, connection.syncManagers, PEOPLE_DERIVATION_VERSION);
+    if (inputs.current === inputs.derivedFrom) return [];
     await this.store.syncMemberships(connection.id);
     const departments = await this.store.load(connection.id);
     const parents = treeParents(departments);
@@ -125,6 +135,7 @@ export class DepartmentSync {
         items.push({ bitrix24UserId: d.headUserId, employeeId: people.get(d.headUserId!)?.employeeId ?? null, outcome: 'head_unresolved', reason: problem, name: d.name, details: { bitrix24DepartmentId: d.bitrix24Id, headBitrix24UserId: d.headUserId } });
       }
     }
+    await this.store.rememberPeopleInputs(accountId, connection.id, inputs.current);
     return items;
   }
 }

@@ -9,13 +9,17 @@ import { bitrix24UserId, Bitrix24Department, Bitrix24User } from '../bitrix24/bi
 import { insufficientRightsMessage } from '../bitrix24/admin-rights';
 import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
 import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
-import { ChunkPlan, ChunkSettings, ChunkState, planChunk } from './chunk-plan';
+import { ChunkPlan, ChunkSettings, ChunkState, ExistingLink, planChunk, PLAN_RULES_VERSION } from './chunk-plan';
+import { isSettled, settingsFingerprint } from './user-fingerprint';
 import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
 import { countItems, RunCheckpoint, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { IdRange, Removal, SyncStore } from './sync-store';
-import { DepartmentSync } from './department-sync.service';
+import { DepartmentRunScope, DepartmentSync } from './department-sync.service';
 import { untaggedNameSql } from '../employees/employee-sql';
+
+/** How long pages that change nothing may go without writing the run's progress. */
+const QUIET_CHECKPOINT_MS = 2_000;
 
 export class RunAborted extends Error {
   constructor(readonly reason: 'lease_lost' | 'shutdown') {
@@ -76,7 +80,7 @@ export class SyncEngine {
     if (ctx.checkpoint.stage !== 'export') return this.withPeople(ctx, await this.finish(ctx));
     // The run may wait out rate limits, operating-time blocks and 503 storms until its deadline.
     const client = await this.clients.forConnection(connection.id, { deadlineAt: Date.now() + this.config.sync.runDeadlineSeconds * 1000 });
-    if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.settings.inDepartmentScope = (await this.departments.runScope(connection, { fromRules: ctx.dryRun })).check;
+    if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.useScope(await this.departments.runScope(connection, { fromRules: ctx.dryRun }));
     if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
     return this.executeFull(ctx, client);
   }
@@ -91,7 +95,7 @@ export class SyncEngine {
       const tree = await client.departments();
       if (ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, tree));
       else await this.departments.syncTree(ctx.accountId, ctx.connection, tree, (manager, items) => this.recordItems(ctx, items, manager));
-      ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection, { fromRules: ctx.dryRun })).check;
+      ctx.useScope(await this.departments.runScope(ctx.connection, { fromRules: ctx.dryRun }));
     }
     // A resumed attempt reads only the users after the checkpoint (keyset `>ID`,
     // api-reference/common/performance/huge-data.md); departments are read whole again
@@ -189,7 +193,9 @@ export class SyncEngine {
    * of an attempt that was taken over rolls back and never counts). `end` closes the export.
    */
   private async processChunk(ctx: RunContext, users: Bitrix24User[], range: IdRange | null, end?: ChunkEnd): Promise<void> {
-    const state = users.length ? await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users, range) : null;
+    const fingerprints = ctx.settings.fingerprintSettings;
+    const settled = fingerprints === undefined ? undefined : (user: Bitrix24User, link: ExistingLink) => isSettled(fingerprints, user, link);
+    const state = users.length ? await this.store.loadChunkState(ctx.accountId, ctx.connectionId, users, range, settled) : null;
     if (ctx.dryRun && state) ctx.preview.seeEarlierChunks(state);
     const plan = state ? planChunk(users, state, ctx.settings, randomUUID) : null;
     if (ctx.dryRun && plan) ctx.preview.remember(plan);
@@ -203,15 +209,22 @@ export class SyncEngine {
       unseen: unseenInRange.length ? [...ctx.checkpoint.unseen, ...unseenInRange] : ctx.checkpoint.unseen,
       ...(end ? { stage: end.stage, exportComplete: end.exportComplete } : {}),
     };
+    // Work in proportion to change (issue 12): a page that changes nothing commits nothing. Its
+    // counts and position ride with the next commit (a resumed attempt reads it again, so the
+    // report stays a clean run's), and at least every few seconds for the progress shown.
+    if (plan && !end && !ctx.dryRun && Date.now() - ctx.checkpointedAt < QUIET_CHECKPOINT_MS && !(await this.store.planWrites(ctx.connectionId, plan, range ?? plan.seenIds))) {
+      ctx.commit(processed, counters, checkpoint);
+      return;
+    }
     await this.db.transaction(async (manager) => {
       // First: it locks the run row, so a replica taking the run over waits for this chunk and resumes after it.
       await this.commitCheckpoint(manager, ctx, { processed, total: ctx.total, counters, checkpoint });
       // A preview writes the same report and nothing else (a new person has no employee id yet).
       if (plan && ctx.dryRun) await this.store.insertItems(manager, ctx.runId, previewItems(plan));
-      else if (plan) await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan);
+      else if (plan) await this.store.applyPlan(manager, ctx.accountId, ctx.connectionId, ctx.runId, plan, range);
       if (end?.items.length) await this.store.insertItems(manager, ctx.runId, end.items);
-      // Every user was read again by this complete, trusted export: problems it did not report are fixed.
-      if (end?.exportComplete && !ctx.dryRun) await this.store.clearFixedProblems(manager, ctx.connectionId, ctx.runId);
+      // Every user was read again by this complete, trusted export: the pages cleared their ranges' fixed problems, this clears the rest.
+      if (end?.exportComplete && !ctx.dryRun) await this.store.clearProblemsAfter(manager, ctx.connectionId, checkpoint.afterUserId ?? 0, plan?.seenIds ?? []);
       await this.store.addPendingRemovals(manager, ctx.runId, ctx.connectionId, removals);
     });
     ctx.commit(processed, counters, checkpoint);
@@ -219,6 +232,7 @@ export class SyncEngine {
 
   private async commitCheckpoint(manager: EntityManager, ctx: RunContext, state: Parameters<SyncRunsRepository['checkpoint']>[4]): Promise<void> {
     if (!(await this.runs.checkpoint(manager, ctx.runId, ctx.runnerId, ctx.attempt, state))) throw new RunAborted('lease_lost');
+    ctx.checkpointedAt = Date.now();
   }
 
   /** Applies the run's removals, or holds them for confirmation when they exceed the guard's share. */
@@ -367,6 +381,8 @@ class RunContext {
   /** A preview (issue 14): reads and reports like a real run, writes no employee, link, phone or responsible row. */
   readonly dryRun: boolean;
   readonly preview = new PreviewMemory();
+  /** When the run's state was last written (a page that changes nothing skips it for a while). */
+  checkpointedAt = Date.now();
 
   constructor(
     run: SyncRunRow,
@@ -389,6 +405,18 @@ class RunContext {
       includeExtranet: connection.includeExtranet,
       defaultCountry: connection.defaultCountry as CountryCode,
     };
+  }
+
+  /**
+   * The department selection the run plans with. A real run also fingerprints what it
+   * plans from (user-fingerprint.ts), so the next one skips whoever is unchanged; a
+   * preview writes no fingerprint and skips nobody.
+   */
+  useScope(scope: DepartmentRunScope): void {
+    this.settings.inDepartmentScope = scope.check;
+    if (this.dryRun) return;
+    const { edition, includeExtranet, defaultCountry } = this.settings;
+    this.settings.fingerprintSettings = settingsFingerprint({ rules: PLAN_RULES_VERSION, edition, includeExtranet, defaultCountry, departmentScope: scope.version });
   }
 
   /** What a committed transaction recorded becomes the run's state. */

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { normalizeEmail } from './rules';
 import type { ChunkPlan, ChunkState, EmailCandidate, ExistingEmployee, ExistingLink } from './chunk-plan';
 import type { RunItem } from './sync-run.types';
+import type { Bitrix24User } from '../bitrix24/bitrix24-user';
 
 /** The IDs an export page covers: every user in (after, upTo] that the portal has was in it. */
 export interface IdRange {
@@ -37,6 +38,37 @@ function currentProblems(items: RunItem[]): Array<{ uid: number; kind: string; r
   return [...byKey.values()];
 }
 
+/**
+ * The reads of recordProblems: `t` the chunk's current problems, `w` those new or changed
+ * (itemize: new, or reason/details changed), `fixed` the stored problems of the users read
+ * (`read`: an export page's whole ID range, which also covers users the portal no longer
+ * has, or the IDs of an event's users) that were not reported again. Null: nothing to do.
+ */
+function problemsQuery(connectionId: string, read: IdRange | number[], items: RunItem[]): { with: string; fixed: string; params: unknown[] } | null {
+  const problems = currentProblems(items);
+  if (!problems.length && Array.isArray(read) && !read.length) return null;
+  const params: unknown[] = [
+    connectionId,
+    problems.map((p) => p.uid),
+    problems.map((p) => p.kind),
+    problems.map((p) => p.reason),
+    problems.map((p) => p.name),
+    problems.map((p) => (p.details ? JSON.stringify(p.details) : null)),
+    ...(Array.isArray(read) ? [read] : [read.after, read.upTo]),
+  ];
+  return {
+    with: `WITH t AS (SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS t(uid, kind, reason, name, details)),
+            w AS (SELECT t.*, (o.kind IS NULL OR o.reason IS DISTINCT FROM t.reason OR o.details IS DISTINCT FROM t.details) AS itemize
+                    FROM t LEFT JOIN LATERAL (SELECT p.kind, p.reason, p.name, p.details FROM sync_problem p
+                                               WHERE p.connection_id = $1 AND p.bitrix24_user_id = t.uid AND p.kind = t.kind LIMIT 1) o ON true
+                   WHERE o.kind IS NULL OR (o.reason, o.name, o.details) IS DISTINCT FROM (t.reason, t.name, t.details))`,
+    // NOT IN (never NULL here) is a hashed lookup; NOT EXISTS over the CTE was planned as a scan of it per row.
+    fixed: `p.connection_id = $1 AND ${Array.isArray(read) ? `p.bitrix24_user_id = ANY($7::int[])` : `p.bitrix24_user_id > $7::int AND p.bitrix24_user_id <= $8::int`}
+              AND (p.bitrix24_user_id, p.kind) NOT IN (SELECT t.uid, t.kind FROM t)`,
+    params,
+  };
+}
+
 export type Removal = { bitrix24UserId: number; employeeId: string; kind: 'dismissed' | 'deleted' | 'out_of_scope'; fromState: string };
 import { queryRows } from '../database/query-rows';
 
@@ -62,19 +94,20 @@ export class SyncStore {
    * index probe per key (unnest … LATERAL … LIMIT 1), so its cost follows the chunk,
    * not the size of the account, whatever the planner's statistics say. Email
    * candidates are looked up only for users without a link: once linked, the Bitrix24 ID
-   * alone decides (seeds/002 item 3).
+   * alone decides (seeds/002 item 3). Users `isSettled` says are unchanged since the last
+   * run (their link's fingerprint) need no employee: an unchanged re-sync loads none.
    */
-  async loadChunkState(accountId: string, connectionId: string, users: Array<{ ID: unknown; EMAIL?: unknown }>, range: IdRange | null = null): Promise<ChunkState> {
+  async loadChunkState(accountId: string, connectionId: string, users: Bitrix24User[], range: IdRange | null = null, isSettled?: (user: Bitrix24User, link: ExistingLink) => boolean): Promise<ChunkState> {
     const m = this.db.manager;
     const userIds = [...new Set(users.map((u) => Number(u.ID)).filter((id) => Number.isSafeInteger(id) && id > 0))];
     // An export page covers a whole ID range (keyset order): one index range scan reads the
     // links of its users and also those of linked users the portal no longer returned.
-    const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null; matched_by: string }>>(
+    const linkRows = await this.q<Array<{ bitrix24_user_id: number; employee_id: string; state: ExistingLink['state']; department_ids: number[]; user_type: string | null; matched_by: string; fingerprint: string | null }>>(
       m,
       range
-        ? `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type, k.matched_by FROM bitrix24_user_link k
+        ? `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type, k.matched_by, k.fingerprint FROM bitrix24_user_link k
             WHERE k.connection_id = $1 AND k.bitrix24_user_id > $2 AND k.bitrix24_user_id <= $3`
-        : `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type, k.matched_by
+        : `SELECT k.bitrix24_user_id, k.employee_id, k.state, k.department_ids, k.user_type, k.matched_by, k.fingerprint
              FROM unnest($2::int[]) AS t(uid)
              CROSS JOIN LATERAL (SELECT * FROM bitrix24_user_link l WHERE l.connection_id = $1 AND l.bitrix24_user_id = t.uid LIMIT 1) AS k`,
       range ? [connectionId, range.after, range.upTo] : [connectionId, userIds],
@@ -83,8 +116,17 @@ export class SyncStore {
     const unseenInRange: number[] = [];
     for (const r of linkRows) if (!inChunk.has(r.bitrix24_user_id) && r.state !== 'deleted') unseenInRange.push(r.bitrix24_user_id);
     const links = new Map<number, ExistingLink>(
-      linkRows.filter((r) => inChunk.has(r.bitrix24_user_id)).map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])], userType: r.user_type, matchedBy: r.matched_by }]),
+      linkRows
+        .filter((r) => inChunk.has(r.bitrix24_user_id))
+        .map((r) => [r.bitrix24_user_id, { bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, state: r.state, departmentIds: [...(r.department_ids ?? [])], userType: r.user_type, matchedBy: r.matched_by, fingerprint: r.fingerprint }]),
     );
+    const settled = new Set<number>();
+    if (isSettled) {
+      for (const user of users) {
+        const link = links.get(Number(user.ID));
+        if (link && isSettled(user, link)) settled.add(link.bitrix24UserId);
+      }
+    }
     const emails = [...new Set(users.filter((u) => !links.has(Number(u.ID))).map((u) => normalizeEmail(u.EMAIL)).filter((e): e is string => Boolean(e)))];
     const candidateRows = emails.length
       ? await this.q<Array<{ id: string; email_normalized: string; linked: boolean; linked_user: number | null }>>(
@@ -102,7 +144,7 @@ export class SyncStore {
       list.push({ employeeId: row.id, linkedOnThisPortal: row.linked, linkedBitrix24UserId: row.linked_user });
       candidatesByEmail.set(row.email_normalized, list);
     }
-    const employeeIds = [...new Set([...[...links.values()].map((l) => l.employeeId), ...candidateRows.map((c) => c.id)])];
+    const employeeIds = [...new Set([...[...links.values()].filter((l) => !settled.has(l.bitrix24UserId)).map((l) => l.employeeId), ...candidateRows.map((c) => c.id)])];
     const employeeRows = employeeIds.length
       ? await this.q<Array<{ id: string; first_name: string; last_name: string; middle_name: string | null; email: string | null; extension: string | null; has_phones: boolean }>>(
           m,
@@ -120,11 +162,11 @@ export class SyncStore {
     const excludedRows = unlinked.length
       ? await this.q<Array<{ bitrix24_user_id: number }>>(m, `SELECT bitrix24_user_id FROM bitrix24_user_exclusion WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`, [connectionId, unlinked])
       : [];
-    return { links, employees, candidatesByEmail, unseenInRange, excluded: new Set(excludedRows.map((r) => r.bitrix24_user_id)) };
+    return { links, employees, candidatesByEmail, unseenInRange, excluded: new Set(excludedRows.map((r) => r.bitrix24_user_id)), settled };
   }
 
   /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk. */
-  async applyPlan(manager: EntityManager, accountId: string, connectionId: string, runId: string, plan: ChunkPlan): Promise<void> {
+  async applyPlan(manager: EntityManager, accountId: string, connectionId: string, runId: string, plan: ChunkPlan, range: IdRange | null): Promise<void> {
     if (plan.newEmployees.length) {
       const f = plan.newEmployees;
       await this.q(
@@ -170,12 +212,22 @@ export class SyncStore {
       const l = plan.newLinks;
       await this.q(
         manager,
-        `INSERT INTO bitrix24_user_link (connection_id, bitrix24_user_id, account_id, employee_id, state, matched_by, department_ids, user_type)
+        `INSERT INTO bitrix24_user_link (connection_id, bitrix24_user_id, account_id, employee_id, state, matched_by, department_ids, user_type, fingerprint)
          SELECT $1, t.uid, $2, t.employee_id, t.state, t.matched_by,
-                coalesce((SELECT array_agg(x::int) FROM jsonb_array_elements_text(t.departments) AS x), '{}'), t.user_type
-           FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
-                AS t(uid, employee_id, state, matched_by, departments, user_type)`,
-        [connectionId, accountId, l.map((x) => x.bitrix24UserId), l.map((x) => x.employeeId), l.map((x) => x.state), l.map((x) => x.matchedBy), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType)],
+                coalesce((SELECT array_agg(x::int) FROM jsonb_array_elements_text(t.departments) AS x), '{}'), t.user_type, t.fingerprint
+           FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::text[])
+                AS t(uid, employee_id, state, matched_by, departments, user_type, fingerprint)`,
+        [
+          connectionId,
+          accountId,
+          l.map((x) => x.bitrix24UserId),
+          l.map((x) => x.employeeId),
+          l.map((x) => x.state),
+          l.map((x) => x.matchedBy),
+          l.map((x) => JSON.stringify(x.departmentIds)),
+          l.map((x) => x.userType),
+          l.map((x) => x.fingerprint ?? null),
+        ],
       );
     }
     if (plan.linkUpdates.length) {
@@ -185,48 +237,77 @@ export class SyncStore {
         `UPDATE bitrix24_user_link k
             SET state = t.state, state_since = CASE WHEN t.state_changed THEN now() ELSE k.state_since END,
                 department_ids = coalesce((SELECT array_agg(x::int) FROM jsonb_array_elements_text(t.departments) AS x), '{}'),
-                user_type = t.user_type, updated_at = now()
-           FROM unnest($2::int[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[]) AS t(uid, state, state_changed, departments, user_type)
+                user_type = t.user_type, fingerprint = t.fingerprint, updated_at = now()
+           FROM unnest($2::int[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[], $7::text[]) AS t(uid, state, state_changed, departments, user_type, fingerprint)
           WHERE k.connection_id = $1 AND k.bitrix24_user_id = t.uid`,
-        [connectionId, l.map((x) => x.bitrix24UserId), l.map((x) => x.state), l.map((x) => x.stateChanged), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType)],
+        [connectionId, l.map((x) => x.bitrix24UserId), l.map((x) => x.state), l.map((x) => x.stateChanged), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType), l.map((x) => x.fingerprint ?? null)],
+      );
+    }
+    // After the employee writes above: their trigger clears the fingerprints of the links of edited employees.
+    if (plan.fingerprints.length) {
+      const f = plan.fingerprints;
+      await this.q(
+        manager,
+        `UPDATE bitrix24_user_link k SET fingerprint = t.fingerprint
+           FROM unnest($2::int[], $3::text[]) AS t(uid, fingerprint)
+          WHERE k.connection_id = $1 AND k.bitrix24_user_id = t.uid AND k.fingerprint IS DISTINCT FROM t.fingerprint`,
+        [connectionId, f.map((x) => x.bitrix24UserId), f.map((x) => x.fingerprint)],
       );
     }
     // Work in proportion to change (issue 12, finding 7): "unchanged" is only counted (the
     // run's counters); a re-sync of a portal where nothing changed writes no item rows. A
     // standing problem is itemized only when it is new or its details changed.
-    const fresh = await this.recordProblems(manager, accountId, connectionId, runId, plan.seenIds, plan.items);
+    const fresh = await this.recordProblems(manager, accountId, connectionId, runId, range ?? plan.seenIds, plan.items);
     await this.insertItems(manager, runId, plan.items.filter((i) => i.outcome !== 'unchanged' && (problemKey(i) === null || fresh.has(problemKey(i) as string))));
   }
 
   /**
-   * The standing-problems list for the users this chunk read, in one statement: their current
-   * problems are upserted (last_seen bumped), their problems not reported again are deleted
-   * (fixed). Returns the keys of problems that are new or whose reason/details changed, as
-   * read before the write (all CTEs see the same snapshot).
+   * The standing-problems list for the users this chunk read, in one statement, writing only
+   * what changed: problems new or changed (reason, name, details) are upserted, problems of
+   * the users read (`read`: an export page's whole ID range, which also covers users the
+   * portal no longer has, or the IDs of an event's users) that were not reported again are
+   * deleted (fixed). A standing problem seen again is not rewritten: its last sighting is
+   * the last complete run's (SyncProblemsRepository). Returns the keys of problems that are
+   * new or whose reason/details changed, as read before the write (all CTEs see the same
+   * snapshot).
    */
-  async recordProblems(manager: EntityManager, accountId: string, connectionId: string, runId: string, readUserIds: number[], items: RunItem[]): Promise<Set<string>> {
-    const problems = currentProblems(items);
-    if (!problems.length && !readUserIds.length) return new Set();
+  async recordProblems(manager: EntityManager, accountId: string, connectionId: string, runId: string, read: IdRange | number[], items: RunItem[]): Promise<Set<string>> {
+    const q = problemsQuery(connectionId, read, items);
+    if (!q) return new Set();
     const rows = await this.q<Array<{ uid: number; kind: string }>>(
       manager,
-      `WITH t AS (SELECT * FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::jsonb[]) AS t(uid, kind, reason, name, details)),
-            old AS (SELECT p.bitrix24_user_id, p.kind, p.reason, p.details FROM sync_problem p JOIN t ON p.connection_id = $1 AND p.bitrix24_user_id = t.uid AND p.kind = t.kind),
-            fixed AS (DELETE FROM sync_problem p WHERE p.connection_id = $1 AND p.bitrix24_user_id = ANY($9::int[])
-                        AND NOT EXISTS (SELECT 1 FROM t WHERE t.uid = p.bitrix24_user_id AND t.kind = p.kind)),
+      `${q.with},
+            fixed AS (DELETE FROM sync_problem p WHERE ${q.fixed}),
             up AS (INSERT INTO sync_problem (connection_id, bitrix24_user_id, kind, account_id, reason, name, details, last_run_id)
-                   SELECT $1, t.uid, t.kind, $2, t.reason, t.name, t.details, $3 FROM t
+                   SELECT $1, w.uid, w.kind, $${q.params.length + 1}, w.reason, w.name, w.details, $${q.params.length + 2} FROM w
                    ON CONFLICT (connection_id, bitrix24_user_id, kind) DO UPDATE
                      SET reason = excluded.reason, name = excluded.name, details = excluded.details, last_seen_at = now(), last_run_id = excluded.last_run_id)
-       SELECT t.uid, t.kind FROM t LEFT JOIN old o ON o.bitrix24_user_id = t.uid AND o.kind = t.kind
-        WHERE o.kind IS NULL OR o.reason IS DISTINCT FROM t.reason OR o.details IS DISTINCT FROM t.details`,
-      [connectionId, accountId, runId, problems.map((p) => p.uid), problems.map((p) => p.kind), problems.map((p) => p.reason), problems.map((p) => p.name), problems.map((p) => (p.details ? JSON.stringify(p.details) : null)), readUserIds],
+       SELECT w.uid, w.kind FROM w WHERE w.itemize`,
+      [...q.params, accountId, runId],
     );
     return new Set(rows.map((r) => `${r.uid}:${r.kind}`));
   }
 
-  /** A complete trusted export reported every standing problem again: the others were fixed. */
-  async clearFixedProblems(manager: EntityManager, connectionId: string, runId: string): Promise<void> {
-    await this.q(manager, `DELETE FROM sync_problem WHERE connection_id = $1 AND last_run_id <> $2`, [connectionId, runId]);
+  /**
+   * Whether applyPlan would write anything for this plan: a row, a report item, or a problem
+   * new, changed or fixed (recordProblems' reads, without its writes).
+   */
+  async planWrites(connectionId: string, plan: ChunkPlan, read: IdRange | number[]): Promise<boolean> {
+    const { newEmployees, employeeUpdates, phoneInserts, newLinks, linkUpdates, fingerprints, pendingDismissals } = plan;
+    if ([newEmployees, employeeUpdates, phoneInserts, newLinks, linkUpdates, fingerprints, pendingDismissals].some((list) => list.length)) return true;
+    if (plan.items.some((i) => i.outcome !== 'unchanged' && problemKey(i) === null)) return true;
+    const q = problemsQuery(connectionId, read, plan.items);
+    if (!q) return false;
+    const [row] = await this.q<Array<{ changes: boolean }>>(this.db.manager, `${q.with} SELECT EXISTS (SELECT 1 FROM w) OR EXISTS (SELECT 1 FROM sync_problem p WHERE ${q.fixed}) AS changes`, q.params);
+    return row.changes;
+  }
+
+  /**
+   * A complete trusted export ended at `lastUserId`: problems of users above it are fixed
+   * (gone from the portal), except those of users read by ID since (`readById`).
+   */
+  async clearProblemsAfter(manager: EntityManager, connectionId: string, lastUserId: number, readById: number[]): Promise<void> {
+    await this.q(manager, `DELETE FROM sync_problem WHERE connection_id = $1 AND bitrix24_user_id > $2 AND bitrix24_user_id <> ALL($3::int[])`, [connectionId, lastUserId, readById]);
   }
 
   async insertItems(manager: EntityManager, runId: string, items: RunItem[]): Promise<void> {
