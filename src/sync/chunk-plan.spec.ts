@@ -1,5 +1,6 @@
 import type { Bitrix24User } from '../bitrix24/bitrix24-user';
-import { ChunkSettings, ChunkState, ExistingEmployee, planChunk } from './chunk-plan';
+import { ChunkPlan, ChunkSettings, ChunkState, ExistingEmployee, ExistingLink, planChunk } from './chunk-plan';
+import { isSettled } from './user-fingerprint';
 
 const settings: ChunkSettings = { edition: 'cloud', includeExtranet: false, defaultCountry: 'RU' };
 const user = (id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User => ({
@@ -204,4 +205,61 @@ describe('planChunk', () => {
       expect.objectContaining({ bitrix24UserId: 2, outcome: 'skipped', reason: 'excluded_by_owner', employeeId: null }),
     ]);
   });
+
+  describe('fingerprints: who the next run may skip (issue 12)', () => {
+    const fp = { ...settings, fingerprintSettings: 'v1' };
+    const linked = (fields: Partial<ExistingEmployee> = {}, link: Partial<ExistingLink> = {}): ChunkState => {
+      const state = empty();
+      state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee', fingerprint: null, ...link });
+      state.employees.set('e1', employee('e1', fields));
+      return state;
+    };
+    // The fingerprint a plan leaves on the user's link, wherever it puts it.
+    const kept = (plan: ChunkPlan): string | null | undefined => plan.newLinks[0]?.fingerprint ?? plan.linkUpdates[0]?.fingerprint ?? plan.fingerprints[0]?.fingerprint;
+
+    it.each<[string, Partial<Bitrix24User>, () => ChunkState, boolean]>([
+      ['created', {}, empty, true],
+      ['created, one number imported and one rejected (the rejected one is not read again)', { WORK_PHONE: '+7 495 123-45-67', PERSONAL_PHONE: 'нет' }, empty, true],
+      ['created with only a rejected number (reported again next run)', { WORK_PHONE: 'нет' }, empty, false],
+      ['updated', { NAME: 'Petr' }, linked, true],
+      ['moved to another department', { UF_DEPARTMENT: [2] }, linked, true],
+      ['unchanged', {}, linked, true],
+      ['skipped for a missing last name', { LAST_NAME: '' }, linked, false],
+      ['dismissed (waits for the removal guard)', { ACTIVE: false }, linked, false],
+      ['re-hired', {}, () => linked({}, { state: 'dismissed' }), false],
+      ['without phones here, and a rejected number on the portal', { WORK_PHONE: 'нет' }, () => linked({ hasPhones: false }), false],
+    ])('%s → settled: %s', (_label, fields, state, settles) => {
+      const plan = planChunk([user(1, fields)], state(), fp, newId);
+      if (settles) expect(kept(plan)).toEqual(expect.any(String));
+      else expect(kept(plan) ?? null).toBeNull();
+    });
+
+    it('keeps the fingerprint of the inputs as the plan leaves them, so the next run finds it unchanged', () => {
+      const first = planChunk([user(1, { UF_DEPARTMENT: [2] })], linked(), fp, newId);
+      const stored = first.linkUpdates[0].fingerprint!;
+      const next = linked({}, { departmentIds: [2], fingerprint: stored });
+      expect(isSettled('v1', user(1, { UF_DEPARTMENT: [2] }), next.links.get(1)!)).toBe(true);
+      expect(isSettled('v2', user(1, { UF_DEPARTMENT: [2] }), next.links.get(1)!)).toBe(false);
+      // Unchanged and already stored: nothing to write.
+      expect(planChunk([user(1, { UF_DEPARTMENT: [2] })], next, fp, newId).fingerprints).toEqual([]);
+    });
+
+    it('counts a settled user unchanged without planning (no employee needed) and writes nothing', () => {
+      const state = empty();
+      state.links.set(1, { bitrix24UserId: 1, employeeId: 'e1', state: 'active', departmentIds: [1], userType: 'employee', matchedBy: 'manual', fingerprint: 'x' });
+      state.settled = new Set([1]);
+      const plan = planChunk([user(1, { NAME: 'would be an update' })], state, fp, newId);
+      expect(plan.items).toEqual([expect.objectContaining({ bitrix24UserId: 1, outcome: 'unchanged', details: { linkedByOwner: true } })]);
+      expect([plan.employeeUpdates, plan.linkUpdates, plan.fingerprints, plan.phoneInserts]).toEqual([[], [], [], []]);
+      expect(plan.seenIds).toEqual([1]);
+    });
+
+    it('clears a stored fingerprint the plan does not keep, and a preview (no settings) writes none', () => {
+      expect(planChunk([user(1, { LAST_NAME: '' })], linked({}, { fingerprint: 'old' }), fp, newId).fingerprints).toEqual([{ bitrix24UserId: 1, fingerprint: null }]);
+      const preview = planChunk([user(1, { NAME: 'Petr' })], linked({}, { fingerprint: 'old' }), settings, newId);
+      expect(preview.fingerprints).toEqual([]);
+      expect(planChunk([user(2)], empty(), settings, newId).newLinks[0].fingerprint).toBeUndefined();
+    });
+  });
 });
+
