@@ -23,7 +23,10 @@ const LINK_FILTERS: Array<{ value: LinkFilter; testid: string; label: MessageKey
   { value: 'deleted', testid: 'employee-filter-deleted', label: 'employees.filter_deleted' },
 ];
 
-/** The directory: filters as in 1C's exchange (seeds/003), a total, sorting, CSV, bulk "add to responsible". */
+/**
+ * The directory: filters as in 1C's exchange (seeds/003), a total, sorting, CSV, bulk "add to
+ * responsible"; unlinking a person from Bitrix24 and the users excluded from matching (issue 14).
+ */
 export function EmployeesTab() {
   const { api, t, fmt, can, confirm, flash, dataVersion, dataChanged } = useConsole();
   const [filters, setFilters] = useState<EmployeeFilters>(NO_FILTERS);
