@@ -10,8 +10,8 @@ export class SyncProblemDto {
   @ApiProperty({ enum: PROBLEM_KINDS }) kind: string;
   @ApiProperty({ nullable: true, type: String, description: `For skipped: ${SKIP_REASONS.join(', ')}; not_a_phone_number for phone_rejected` }) reason: string | null;
   @ApiProperty({ nullable: true, description: 'The latest details: as the skipped item carries them; for phone_rejected, rejected: [{ field, value }]' }) details: Record<string, unknown> | null;
-  @ApiProperty({ format: 'date-time' }) firstSeenAt: string;
-  @ApiProperty({ format: 'date-time' }) lastSeenAt: string;
+  @ApiProperty({ format: 'date-time', description: 'When a run first reported it' }) firstSeenAt: string;
+  @ApiProperty({ format: 'date-time', description: 'When it was last reported: the start of the latest run that read the whole portal and still found it, or when its reason, name or details last changed, whichever is later' }) lastSeenAt: string;
 }
 
 export class SyncProblemPageDto {
