@@ -7,13 +7,16 @@ import { DepartmentStore } from './department-store';
 import {
   cleanDepartments,
   DepartmentChange,
+  departmentsAfterExport,
   departmentsInScope,
   DepartmentScope,
   isUserInDepartmentScope,
   planDepartmentTree,
   portalNodeName,
+  planDepartmentPeople,
+  PlannedLinkChanges,
+  plannedPortalPeople,
   readDepartmentScope,
-  resolveHeads,
   treeParents,
 } from './rules';
 import type { RunItem } from './sync-run.types';
@@ -28,6 +31,12 @@ const CHANGE_OUTCOME = {
 
 const changeItems = (changes: DepartmentChange[]): RunItem[] =>
   changes.map((c) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
+
+/** What a preview would have written before its department phase (sync-engine.service.ts PreviewMemory). */
+export interface PlannedPeopleChanges extends PlannedLinkChanges {
+  /** The tree the preview read (null: it read none, the stored tree stands). */
+  tree: Bitrix24Department[] | null;
+}
 
 export interface DepartmentRunScope {
   scope: DepartmentScope;
@@ -73,9 +82,7 @@ export class DepartmentSync {
       items = changeItems(plan.changes);
       const now = new Date();
       const firstSeen = new Map(stored.map((d) => [d.bitrix24Id, d.firstSeenAt]));
-      const returned = new Set(fetched.map((d) => d.bitrix24Id));
-      // Absent departments keep their place (their children may still hang under them).
-      const all = [...stored.filter((d) => !returned.has(d.bitrix24Id)), ...fetched];
+      const all = departmentsAfterExport(stored, fetched);
       const parents = treeParents(all);
       const inScope = departmentsInScope(all.map((d) => ({ bitrix24Id: d.bitrix24Id, firstSeenAt: firstSeen.get(d.bitrix24Id) ?? now })), parents, scope, connection.departmentScopeSavedAt);
       await this.store.applyTree(m, accountId, connection.id, portalId, plan, all.map((d) => ({ bitrix24Id: d.bitrix24Id, treeParentBitrix24Id: parents.get(d.bitrix24Id) ?? null, inScope: inScope.has(d.bitrix24Id) })));
@@ -108,23 +115,44 @@ export class DepartmentSync {
 
   /**
    * After the people: memberships, heads (and why one is missing — reported when that
-   * changes), supervisors, and each employee's manager.
+   * changes), supervisors, and each employee's manager (reported when it changes).
    */
-  async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity): Promise<RunItem[]> {
+  async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity, runId: string): Promise<RunItem[]> {
     await this.store.syncMemberships(connection.id);
-    const departments = await this.store.load(connection.id);
-    const parents = treeParents(departments);
-    const people = await this.store.linkedPeople(connection.id, [...new Set(departments.map((d) => d.headUserId).filter((u): u is number => u !== null))]);
-    const heads = resolveHeads(departments, parents, people, connection.syncManagers);
-    await this.store.applyHeads(connection.id, heads);
-    await this.store.applyManagers(accountId, connection.id);
-    const items: RunItem[] = [];
-    for (const d of departments) {
-      const problem = heads.get(d.bitrix24Id)?.headProblem ?? null;
-      if (problem && problem !== d.headProblem) {
-        items.push({ bitrix24UserId: d.headUserId, employeeId: people.get(d.headUserId!)?.employeeId ?? null, outcome: 'head_unresolved', reason: problem, name: d.name, details: { bitrix24DepartmentId: d.bitrix24Id, headBitrix24UserId: d.headUserId } });
-      }
-    }
-    return items;
+    const [departments, people, created] = await Promise.all([this.store.load(connection.id), this.store.portalPeople(accountId, connection.id), this.store.createdInRun(runId)]);
+    for (const p of people) p.createdThisRun = created.has(p.employeeId);
+    const plan = planDepartmentPeople(departments, people, connection.syncManagers);
+    await this.store.applyHeads(connection.id, plan.heads);
+    await this.store.applyManagers(accountId, plan.managers);
+    return this.named(accountId, plan.items);
+  }
+
+  /**
+   * A preview's department phase (issue 14): the heads, supervisors and managers syncPeople
+   * would set after the people the preview planned, reported the same way; nothing written.
+   * Memberships are the links' UF_DEPARTMENT lists, already reported as "departments"
+   * among an employee's changed fields; here they only decide who manages whom.
+   */
+  async previewPeople(accountId: string, connection: Bitrix24ConnectionEntity, planned: PlannedPeopleChanges): Promise<RunItem[]> {
+    const [stored, people] = await Promise.all([this.store.load(connection.id), this.store.portalPeople(accountId, connection.id)]);
+    // The tree the real run's syncTree would have stored first, with the reasons stored so far.
+    const problems = new Map(stored.map((d) => [d.bitrix24Id, d.headProblem]));
+    const departments = planned.tree ? departmentsAfterExport(stored, cleanDepartments(planned.tree)).map((d) => ({ ...d, headProblem: problems.get(d.bitrix24Id) ?? null })) : stored;
+    const joining = await this.store.joiningEmployees(accountId, connection.id, planned.newLinks.filter((l) => !l.created).map((l) => l.employeeId));
+    const plan = planDepartmentPeople(departments, plannedPortalPeople(people, planned, joining), connection.syncManagers);
+    // Employees and managers the preview would create have no id (as in its other items).
+    const created = new Set(planned.newLinks.filter((l) => l.created).map((l) => l.employeeId));
+    const known = (id: unknown) => (typeof id === 'string' && created.has(id) ? null : id);
+    return this.named(
+      accountId,
+      plan.items.map((i) => ({ ...i, employeeId: known(i.employeeId) as string | null, details: i.outcome === 'manager_changed' ? { ...i.details, managerId: known(i.details?.managerId) } : i.details })),
+    );
+  }
+
+  /** Employees' items carry the employee's report name (department items already have theirs). */
+  private async named(accountId: string, items: RunItem[]): Promise<RunItem[]> {
+    const ids = items.filter((i) => i.name === null && i.employeeId).map((i) => i.employeeId!);
+    const names = await this.store.employeeNames(accountId, [...new Set(ids)]);
+    return items.map((i) => (i.name === null && i.employeeId ? { ...i, name: names.get(i.employeeId) ?? null } : i));
   }
 }
