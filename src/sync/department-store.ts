@@ -161,11 +161,13 @@ export class DepartmentStore {
   }
 
   /**
-   * Every link of this portal as the department phase needs it (rules/department-people.rule.ts):
+   * Links of this portal as the department phase needs them (rules/department-people.rule.ts):
    * the user's first UF_DEPARTMENT department, the employee's manager now, and whether an
-   * older live link on another portal decides that manager.
+   * older live link on another portal decides that manager. A page in Bitrix24 user order
+   * (keyset: the phase never holds 100,000 people at once), or the given users (heads).
    */
-  async portalPeople(accountId: string, connectionId: string): Promise<PortalPerson[]> {
+  async portalPeople(accountId: string, connectionId: string, which: { afterUserId: number; limit: number } | { userIds: number[] }): Promise<PortalPerson[]> {
+    if ('userIds' in which && !which.userIds.length) return [];
     const rows = await queryRows<{ bitrix24_user_id: number; employee_id: string; state: LinkState; first_department_id: number | null; manager_id: string | null; managed_elsewhere: boolean }>(
       this.db.manager,
       `SELECT l.bitrix24_user_id, l.employee_id, l.state, l.department_ids[1] AS first_department_id, e.manager_id,
@@ -173,8 +175,9 @@ export class DepartmentStore {
                        WHERE o.employee_id = l.employee_id AND o.connection_id <> l.connection_id AND o.state <> 'deleted'
                          AND (o.linked_at, o.connection_id) < (l.linked_at, l.connection_id)) AS managed_elsewhere
          FROM bitrix24_user_link l JOIN employee e ON e.id = l.employee_id AND e.account_id = $1
-        WHERE l.connection_id = $2`,
-      [accountId, connectionId],
+        WHERE l.connection_id = $2 AND ${'userIds' in which ? 'l.bitrix24_user_id = ANY($3::int[])' : 'l.bitrix24_user_id > $3'}
+        ORDER BY l.bitrix24_user_id ${'userIds' in which ? '' : 'LIMIT $4'}`,
+      'userIds' in which ? [accountId, connectionId, which.userIds] : [accountId, connectionId, which.afterUserId, which.limit],
     );
     return rows.map((r) => ({
       bitrix24UserId: r.bitrix24_user_id,

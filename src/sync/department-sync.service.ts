@@ -13,9 +13,12 @@ import {
   isUserInDepartmentScope,
   planDepartmentTree,
   portalNodeName,
-  planDepartmentPeople,
+  planDepartmentHeads,
+  planManagers,
   PlannedLinkChanges,
+  plannedNewPeople,
   plannedPortalPeople,
+  PortalPerson,
   readDepartmentScope,
   treeParents,
 } from './rules';
@@ -38,6 +41,8 @@ export interface PlannedPeopleChanges extends PlannedLinkChanges {
   tree: Bitrix24Department[] | null;
 }
 
+const headUserIds = (departments: Array<{ headUserId: number | null }>): number[] => [...new Set(departments.map((d) => d.headUserId).filter((u): u is number => u !== null))];
+
 export interface DepartmentRunScope {
   scope: DepartmentScope;
   /** For ChunkSettings.inDepartmentScope; undefined when every department is in scope. */
@@ -52,6 +57,9 @@ export interface DepartmentRunScope {
  */
 @Injectable()
 export class DepartmentSync {
+  /** Links per page of the department phase: a page's rows and plan stay small in memory (tests make it small to cross page ends). */
+  peoplePageSize = 10_000;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly store: DepartmentStore,
@@ -119,12 +127,18 @@ export class DepartmentSync {
    */
   async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity, runId: string): Promise<RunItem[]> {
     await this.store.syncMemberships(connection.id);
-    const [departments, people, created] = await Promise.all([this.store.load(connection.id), this.store.portalPeople(accountId, connection.id), this.store.createdInRun(runId)]);
-    for (const p of people) p.createdThisRun = created.has(p.employeeId);
-    const plan = planDepartmentPeople(departments, people, connection.syncManagers);
-    await this.store.applyHeads(connection.id, plan.heads);
-    await this.store.applyManagers(accountId, plan.managers);
-    return this.named(accountId, plan.items);
+    const departments = await this.store.load(connection.id);
+    const heads = planDepartmentHeads(departments, await this.store.portalPeople(accountId, connection.id, { userIds: headUserIds(departments) }), connection.syncManagers);
+    await this.store.applyHeads(connection.id, heads.heads);
+    const created = await this.store.createdInRun(runId);
+    const items = [...heads.items];
+    for await (const page of this.peoplePages(accountId, connection.id)) {
+      for (const p of page) p.createdThisRun = created.has(p.employeeId);
+      const plan = planManagers(page, heads);
+      await this.store.applyManagers(accountId, plan.managers);
+      items.push(...plan.items);
+    }
+    return this.named(accountId, items);
   }
 
   /**
@@ -134,19 +148,36 @@ export class DepartmentSync {
    * among an employee's changed fields; here they only decide who manages whom.
    */
   async previewPeople(accountId: string, connection: Bitrix24ConnectionEntity, planned: PlannedPeopleChanges): Promise<RunItem[]> {
-    const [stored, people] = await Promise.all([this.store.load(connection.id), this.store.portalPeople(accountId, connection.id)]);
+    const stored = await this.store.load(connection.id);
     // The tree the real run's syncTree would have stored first, with the reasons stored so far.
     const problems = new Map(stored.map((d) => [d.bitrix24Id, d.headProblem]));
     const departments = planned.tree ? departmentsAfterExport(stored, cleanDepartments(planned.tree)).map((d) => ({ ...d, headProblem: problems.get(d.bitrix24Id) ?? null })) : stored;
     const joining = await this.store.joiningEmployees(accountId, connection.id, planned.newLinks.filter((l) => !l.created).map((l) => l.employeeId));
-    const plan = planDepartmentPeople(departments, plannedPortalPeople(people, planned, joining), connection.syncManagers);
+    const newPeople = plannedNewPeople(planned, joining);
+    const headIds = headUserIds(departments);
+    const headSet = new Set(headIds);
+    const headPeople = [...plannedPortalPeople(await this.store.portalPeople(accountId, connection.id, { userIds: headIds }), planned), ...newPeople.filter((p) => headSet.has(p.bitrix24UserId))];
+    const heads = planDepartmentHeads(departments, headPeople, connection.syncManagers);
+    const items = [...heads.items];
+    for await (const page of this.peoplePages(accountId, connection.id)) items.push(...planManagers(plannedPortalPeople(page, planned), heads).items);
+    items.push(...planManagers(newPeople, heads).items);
     // Employees and managers the preview would create have no id (as in its other items).
     const created = new Set(planned.newLinks.filter((l) => l.created).map((l) => l.employeeId));
     const known = (id: unknown) => (typeof id === 'string' && created.has(id) ? null : id);
     return this.named(
       accountId,
-      plan.items.map((i) => ({ ...i, employeeId: known(i.employeeId) as string | null, details: i.outcome === 'manager_changed' ? { ...i.details, managerId: known(i.details?.managerId) } : i.details })),
+      items.map((i) => ({ ...i, employeeId: known(i.employeeId) as string | null, details: i.outcome === 'manager_changed' ? { ...i.details, managerId: known(i.details?.managerId) } : i.details })),
     );
+  }
+
+  private async *peoplePages(accountId: string, connectionId: string): AsyncGenerator<PortalPerson[]> {
+    let afterUserId = 0;
+    for (;;) {
+      const page = await this.store.portalPeople(accountId, connectionId, { afterUserId, limit: this.peoplePageSize });
+      if (page.length) yield page;
+      if (page.length < this.peoplePageSize) return;
+      afterUserId = page[page.length - 1].bitrix24UserId;
+    }
   }
 
   /** Employees' items carry the employee's report name (department items already have theirs). */

@@ -10,7 +10,7 @@ import { insufficientRightsMessage } from '../bitrix24/admin-rights';
 import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
 import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
 import { ChunkPlan, ChunkSettings, ChunkState, planChunk } from './chunk-plan';
-import { CountryCode, evaluateRemovalGuard, isExportTrustworthy, PlannedLink, PlannedLinkChanges } from './rules';
+import { CountryCode, evaluateRemovalGuard, isExportTrustworthy, LinkState, PlannedLink } from './rules';
 import { countItems, RunCheckpoint, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { IdRange, Removal, SyncStore } from './sync-store';
@@ -198,7 +198,7 @@ export class SyncEngine {
     const plan = state ? planChunk(users, state, ctx.settings, randomUUID) : null;
     if (ctx.dryRun && plan) ctx.preview.remember(plan);
     const removals: Removal[] = [...(plan?.pendingDismissals ?? []), ...(end?.removals ?? [])];
-    if (ctx.dryRun) ctx.preview.removals.push(...removals);
+    if (ctx.dryRun) ctx.preview.rememberRemovals(removals);
     const counters = countItems(structuredClone(ctx.counters), [...(plan?.items ?? []), ...(end?.items ?? [])]);
     const processed = ctx.processed + users.length;
     const unseenInRange = state?.unseenInRange ?? [];
@@ -328,8 +328,8 @@ class PreviewMemory {
   private readonly createdByEmail = new Map<string, string>();
   private readonly linkedEmployees = new Set<string>();
   private readonly newLinks: PlannedLink[] = [];
-  private readonly linkUpdates: PlannedLinkChanges['linkUpdates'] = [];
-  readonly removals: Removal[] = [];
+  private readonly linkUpdates = new Map<number, { state: LinkState; departmentIds: number[] }>();
+  private readonly removals = new Map<number, Removal['kind']>();
   /** The department tree the preview read. */
   tree: Bitrix24Department[] | null = null;
 
@@ -339,7 +339,11 @@ class PreviewMemory {
       this.linkedEmployees.add(l.employeeId);
       this.newLinks.push({ bitrix24UserId: l.bitrix24UserId, employeeId: l.employeeId, state: l.state, departmentIds: l.departmentIds, created: l.matchedBy === 'created' });
     }
-    this.linkUpdates.push(...plan.linkUpdates);
+    for (const u of plan.linkUpdates) this.linkUpdates.set(u.bitrix24UserId, { state: u.state, departmentIds: u.departmentIds });
+  }
+
+  rememberRemovals(removals: Removal[]): void {
+    for (const r of removals) this.removals.set(r.bitrix24UserId, r.kind);
   }
 
   /** What the real run's department phase would find (removals applied unless the guard would hold them). */

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { Bitrix24User } from '../../src/bitrix24/bitrix24-user';
+import { DepartmentSync } from '../../src/sync/department-sync.service';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { runItems, runPollerOnce, synchronize, waitForRun, type RunView } from '../support/sync';
@@ -66,6 +67,8 @@ describe('preview of departments, heads and managers', () => {
       // More of the awkward heads than a real portal has, so every case shows up.
       shares: { headDismissed: 0.2, headExtranet: 0.15, departmentWithoutHead: 0.15 },
     });
+    // Pages of 64 links: the department phase of both runs crosses page ends.
+    env.t.app.get(DepartmentSync).peoplePageSize = 64;
     acme = await createAccount(env.t, 'Acme');
     connectionId = await connectPortal(env.t, acme, env.sim);
     await request(env.t.url).patch(`/api/v1/bitrix24/connections/${connectionId}`).set(key()).send({ removalGuardPercent: 100 }).expect(200);

@@ -1,4 +1,4 @@
-import { planDepartmentPeople, plannedPortalPeople, type JoiningEmployee, type PeopleDepartment, type PlannedLinkChanges, type PortalPerson } from './department-people.rule';
+import { planDepartmentHeads, planManagers, plannedNewPeople, plannedPortalPeople, type JoiningEmployee, type PeopleDepartment, type PlannedLinkChanges, type PortalPerson } from './department-people.rule';
 import type { HeadProblem } from './heads.rule';
 
 // 1 Company (head: user 1) ─┬─ 2 Sales (head 2) ── 3 Sales East (no head)
@@ -26,6 +26,12 @@ const person = (bitrix24UserId: number, firstDepartmentId: number | null, fields
 const SETTLED = [person(1, 1), person(2, 2, { managerId: 'e1' }), person(3, 3, { managerId: 'e2' }), person(4, 4, { state: 'dismissed' }), person(5, 4)];
 const SETTLED_TREE = [dept(1, null, 1), dept(2, 1, 2), dept(3, 2, null), dept(4, 1, 4, 'not_active')];
 
+/** The department phase as a run does it: heads from the heads' links, then everybody's manager. */
+const planDepartmentPeople = (tree: PeopleDepartment[], people: PortalPerson[], syncManagers: boolean) => {
+  const heads = planDepartmentHeads(tree, people, syncManagers);
+  const managers = planManagers(people, heads);
+  return { managers: managers.managers, items: [...heads.items, ...managers.items] };
+};
 const changes = (people: PortalPerson[], tree = SETTLED_TREE, syncManagers = true) => {
   const plan = planDepartmentPeople(tree, people, syncManagers);
   return {
@@ -93,45 +99,52 @@ describe('planDepartmentPeople', () => {
     const [head] = planDepartmentPeople(TREE, SETTLED, true).items;
     expect(head).toEqual({ bitrix24UserId: 4, employeeId: 'e4', outcome: 'head_unresolved', reason: 'not_active', name: 'D4', details: { bitrix24DepartmentId: 4, headBitrix24UserId: 4 } });
   });
+
+  it('managers planned page by page are the managers planned at once (the heads need only the heads’ links)', () => {
+    const people = [...replace(SETTLED, person(5, 2)), person(6, 3), person(7, 1, { managerId: 'e2' }), person(8, null, { managerId: 'e1' })];
+    const heads = planDepartmentHeads(SETTLED_TREE, people.filter((p) => SETTLED_TREE.some((d) => d.headUserId === p.bitrix24UserId)), true);
+    const pages = [people.slice(0, 3), people.slice(3, 5), people.slice(5)].flatMap((page) => planManagers(page, heads).managers);
+    expect(pages).toEqual(planManagers(people, heads).managers);
+    expect(pages.map((m) => `${m.employeeId}→${m.managerId}`)).toEqual(['e5→e2', 'e6→e2', 'e7→e1', 'e8→null']);
+  });
 });
 
-describe('plannedPortalPeople', () => {
-  const none: PlannedLinkChanges = { newLinks: [], linkUpdates: [], removals: [], removalsApplied: true };
+describe('plannedPortalPeople, plannedNewPeople', () => {
+  const none: PlannedLinkChanges = { newLinks: [], linkUpdates: new Map(), removals: new Map(), removalsApplied: true };
   const joining = new Map<string, JoiningEmployee>([
     ['manual', { managerId: 'boss', linkedElsewhere: false }],
     ['twin', { managerId: 'other-boss', linkedElsewhere: true }],
   ]);
   const stored = [person(1, 1), person(2, 2, { managerId: 'e1' })];
   const view = (people: PortalPerson[]) => people.map((p) => `${p.bitrix24UserId}:${p.employeeId}:${p.state}:${p.firstDepartmentId}:${p.managerId}:${p.managedElsewhere ? 'elsewhere' : 'here'}:${p.createdThisRun ? 'new' : 'old'}`).sort();
+  const planned = (changes: PlannedLinkChanges) => view([...plannedPortalPeople(stored, changes), ...plannedNewPeople(changes, joining)]);
+  const newLinks: PlannedLinkChanges['newLinks'] = [
+    { bitrix24UserId: 7, employeeId: 'fresh', state: 'active', departmentIds: [2], created: true },
+    { bitrix24UserId: 8, employeeId: 'manual', state: 'active', departmentIds: [], created: false },
+    { bitrix24UserId: 9, employeeId: 'twin', state: 'dismissed', departmentIds: [1], created: false },
+  ];
 
   it.each<[string, PlannedLinkChanges, string[]]>([
     ['nothing planned: the stored links', none, ['1:e1:active:1:null:here:old', '2:e2:active:2:e1:here:old']],
-    [
-      'a link update moves the user and follows the state',
-      { ...none, linkUpdates: [{ bitrix24UserId: 2, state: 'active', departmentIds: [3, 1] }] },
-      ['1:e1:active:1:null:here:old', '2:e2:active:3:e1:here:old'],
-    ],
+    ['a link update moves the user and follows the state', { ...none, linkUpdates: new Map([[2, { state: 'active', departmentIds: [3, 1] }]]) }, ['1:e1:active:1:null:here:old', '2:e2:active:3:e1:here:old']],
     [
       'new links: a created employee, one joining a manual employee, one joining an employee another portal links',
-      {
-        ...none,
-        newLinks: [
-          { bitrix24UserId: 7, employeeId: 'fresh', state: 'active', departmentIds: [2], created: true },
-          { bitrix24UserId: 8, employeeId: 'manual', state: 'active', departmentIds: [], created: false },
-          { bitrix24UserId: 9, employeeId: 'twin', state: 'dismissed', departmentIds: [1], created: false },
-        ],
-      },
+      { ...none, newLinks },
       ['1:e1:active:1:null:here:old', '2:e2:active:2:e1:here:old', '7:fresh:active:2:null:here:new', '8:manual:active:null:boss:here:old', '9:twin:dismissed:1:other-boss:elsewhere:old'],
     ],
-    ['removals the guard lets through are applied', { ...none, removals: [{ bitrix24UserId: 2, kind: 'deleted' }] }, ['1:e1:active:1:null:here:old', '2:e2:deleted:2:e1:here:old']],
-    ['removals the guard would hold are not', { ...none, removals: [{ bitrix24UserId: 2, kind: 'out_of_scope' }], removalsApplied: false }, ['1:e1:active:1:null:here:old', '2:e2:active:2:e1:here:old']],
-  ])('%s', (_name, planned, expected) => {
-    expect(view(plannedPortalPeople(stored, planned, joining))).toEqual(expected);
+    [
+      'removals the guard lets through are applied, to stored and new links',
+      { ...none, newLinks: newLinks.slice(1, 2), removals: new Map([[2, 'deleted'], [8, 'dismissed']]) },
+      ['1:e1:active:1:null:here:old', '2:e2:deleted:2:e1:here:old', '8:manual:dismissed:null:boss:here:old'],
+    ],
+    ['removals the guard would hold are not', { ...none, removals: new Map([[2, 'out_of_scope']]), removalsApplied: false }, ['1:e1:active:1:null:here:old', '2:e2:active:2:e1:here:old']],
+  ])('%s', (_name, changes, expected) => {
+    expect(planned(changes)).toEqual(expected);
   });
 
   it('does not change the stored list it was given', () => {
     const copy = structuredClone(stored);
-    plannedPortalPeople(stored, { ...none, linkUpdates: [{ bitrix24UserId: 1, state: 'dismissed', departmentIds: [2] }] }, joining);
+    plannedPortalPeople(stored, { ...none, linkUpdates: new Map([[1, { state: 'dismissed', departmentIds: [2] }]]) });
     expect(stored).toEqual(copy);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The department phase's plan for a portal's people (issue 13 rule 3, issue 14): heads,
- * supervisors, managers and what the run report says about them — decided once, from the
- * tree and the portal's links. A real run plans it from what it wrote and writes the plan;
- * a preview plans it from what it would have written (plannedPortalPeople) and only
+ * supervisors, managers and what the run report says about them, from the tree and the
+ * portal's links. A real run plans it from what it wrote and writes the plan; a preview
+ * plans it from what it would have written (plannedPortalPeople, plannedNewPeople) and only
  * reports it, so both report the same.
  *
  * Report items (work in proportion to change, issue 12: an unchanged re-sync reports none):
@@ -13,7 +13,7 @@
  */
 import type { RunItem } from '../sync-run.types';
 import { treeParents } from './department-tree.rule';
-import { DepartmentHeads, HeadDepartment, HeadProblem, LinkedPerson, managerOf, resolveHeads } from './heads.rule';
+import { type DepartmentHeads, type HeadDepartment, type HeadProblem, type LinkedPerson, managerOf, resolveHeads } from './heads.rule';
 import type { LinkState } from './link-state.rule';
 
 export interface PeopleDepartment extends HeadDepartment {
@@ -46,44 +46,56 @@ export interface ManagerChange {
   managerId: string | null;
 }
 
-export interface DepartmentPeoplePlan {
+export interface DepartmentHeadsPlan {
   heads: Map<number, DepartmentHeads>;
-  managers: ManagerChange[];
-  /** Named later (the names live with the employees): name is null here. */
+  /** head_unresolved items. */
   items: RunItem[];
+  /** Each resolved head's Bitrix24 user, by employee: who a manager is in the report. */
+  headUsers: Map<string, number>;
 }
 
-export function planDepartmentPeople(departments: PeopleDepartment[], people: PortalPerson[], syncManagers: boolean): DepartmentPeoplePlan {
-  const byUser = new Map<number, LinkedPerson>(people.map((p) => [p.bitrix24UserId, { employeeId: p.employeeId, state: p.state }]));
+/** Heads and supervisors of every department, from the links of the departments' UF_HEAD users. */
+export function planDepartmentHeads(departments: PeopleDepartment[], headPeople: PortalPerson[], syncManagers: boolean): DepartmentHeadsPlan {
+  const byUser = new Map<number, LinkedPerson>(headPeople.map((p) => [p.bitrix24UserId, { employeeId: p.employeeId, state: p.state }]));
   const heads = resolveHeads(departments, treeParents(departments), byUser, syncManagers);
   const items: RunItem[] = [];
+  const headUsers = new Map<string, number>();
   for (const d of departments) {
-    const problem = heads.get(d.bitrix24Id)?.headProblem ?? null;
+    const h = heads.get(d.bitrix24Id);
+    if (h?.headEmployeeId && d.headUserId !== null) headUsers.set(h.headEmployeeId, d.headUserId);
+    const problem = h?.headProblem ?? null;
     if (problem && problem !== d.headProblem) {
       items.push({ bitrix24UserId: d.headUserId, employeeId: byUser.get(d.headUserId!)?.employeeId ?? null, outcome: 'head_unresolved', reason: problem, name: d.name, details: { bitrix24DepartmentId: d.bitrix24Id, headBitrix24UserId: d.headUserId } });
     }
   }
-  // A manager is a head, i.e. an active link of this portal: the report names their Bitrix24
-  // user, which a preview and the real run after it agree on (a new employee has no id yet).
-  const userOf = new Map(people.filter((p) => p.state === 'active').map((p) => [p.employeeId, p.bitrix24UserId]));
+  return { heads, items, headUsers };
+}
+
+/**
+ * The managers of some of the portal's people (any slice: the planner holds no state
+ * between slices, so 100,000 people are planned a page at a time) from the departments' heads.
+ */
+export function planManagers(people: PortalPerson[], plan: Pick<DepartmentHeadsPlan, 'heads' | 'headUsers'>): { managers: ManagerChange[]; items: RunItem[] } {
   const managers: ManagerChange[] = [];
+  const items: RunItem[] = [];
   for (const p of people) {
     // A link deleted in Bitrix24 no longer speaks for the employee.
     if (p.state === 'deleted' || p.managedElsewhere) continue;
-    const managerId = managerOf(p.employeeId, p.firstDepartmentId === null ? undefined : heads.get(p.firstDepartmentId));
+    const managerId = managerOf(p.employeeId, p.firstDepartmentId === null ? undefined : plan.heads.get(p.firstDepartmentId));
     if (managerId === p.managerId) continue;
     managers.push({ employeeId: p.employeeId, managerId });
     if (p.createdThisRun) continue;
+    // The manager is named by their Bitrix24 user too: a preview and the real run after it agree on that (a new employee has no id yet).
     items.push({
       bitrix24UserId: p.bitrix24UserId,
       employeeId: p.employeeId,
       outcome: 'manager_changed',
       reason: null,
       name: null,
-      details: { managerId, managerBitrix24UserId: managerId === null ? null : (userOf.get(managerId) ?? null), previousManagerId: p.managerId, bitrix24DepartmentId: p.firstDepartmentId },
+      details: { managerId, managerBitrix24UserId: managerId === null ? null : (plan.headUsers.get(managerId) ?? null), previousManagerId: p.managerId, bitrix24DepartmentId: p.firstDepartmentId },
     });
   }
-  return { heads, managers, items };
+  return { managers, items };
 }
 
 /** A link a preview's chunks would create (nothing was). */
@@ -96,11 +108,11 @@ export interface PlannedLink {
   created: boolean;
 }
 
-/** What a preview's chunks would write to this portal's links, and the removals it found. */
+/** What a preview's chunks would write to this portal's links, and the removals it found, by Bitrix24 user. */
 export interface PlannedLinkChanges {
   newLinks: PlannedLink[];
-  linkUpdates: Array<{ bitrix24UserId: number; state: LinkState; departmentIds: number[] }>;
-  removals: Array<{ bitrix24UserId: number; kind: 'dismissed' | 'deleted' | 'out_of_scope' }>;
+  linkUpdates: ReadonlyMap<number, { state: LinkState; departmentIds: number[] }>;
+  removals: ReadonlyMap<number, 'dismissed' | 'deleted' | 'out_of_scope'>;
   /** False when the mass-removal guard would hold the removals: a real run's department phase runs before anyone confirms. */
   removalsApplied: boolean;
 }
@@ -111,37 +123,35 @@ export interface JoiningEmployee {
   linkedElsewhere: boolean;
 }
 
+const removedState = (changes: PlannedLinkChanges, bitrix24UserId: number, state: LinkState): LinkState => (changes.removalsApplied ? (changes.removals.get(bitrix24UserId) ?? state) : state);
+
 /**
- * The portal's people as a real run would leave them for its department phase: the stored
- * links, the links the chunks would create or update, then the removals unless the guard
- * would hold them. A new link is the employee's newest, so another portal that links them
- * keeps deciding their manager.
+ * Stored links (any slice) as a real run would leave them for its department phase: the
+ * chunks' updates, then the removals unless the guard would hold them. Returns copies.
  */
-export function plannedPortalPeople(stored: PortalPerson[], changes: PlannedLinkChanges, joining: ReadonlyMap<string, JoiningEmployee>): PortalPerson[] {
-  const people = new Map(stored.map((p) => [p.bitrix24UserId, { ...p }]));
-  for (const u of changes.linkUpdates) {
-    const person = people.get(u.bitrix24UserId);
-    if (!person) continue;
-    person.state = u.state;
-    person.firstDepartmentId = u.departmentIds[0] ?? null;
-  }
-  for (const l of changes.newLinks) {
+export function plannedPortalPeople(stored: PortalPerson[], changes: PlannedLinkChanges): PortalPerson[] {
+  return stored.map((p) => {
+    const update = changes.linkUpdates.get(p.bitrix24UserId);
+    const state = removedState(changes, p.bitrix24UserId, update?.state ?? p.state);
+    return { ...p, state, firstDepartmentId: update ? (update.departmentIds[0] ?? null) : p.firstDepartmentId };
+  });
+}
+
+/**
+ * The people of the links a preview would create. Such a link is the employee's newest, so
+ * another portal that links them keeps deciding their manager.
+ */
+export function plannedNewPeople(changes: PlannedLinkChanges, joining: ReadonlyMap<string, JoiningEmployee>): PortalPerson[] {
+  return changes.newLinks.map((l) => {
     const employee = l.created ? undefined : joining.get(l.employeeId);
-    people.set(l.bitrix24UserId, {
+    return {
       bitrix24UserId: l.bitrix24UserId,
       employeeId: l.employeeId,
-      state: l.state,
+      state: removedState(changes, l.bitrix24UserId, l.state),
       firstDepartmentId: l.departmentIds[0] ?? null,
       managerId: employee?.managerId ?? null,
       managedElsewhere: employee?.linkedElsewhere ?? false,
       createdThisRun: l.created,
-    });
-  }
-  if (changes.removalsApplied) {
-    for (const r of changes.removals) {
-      const person = people.get(r.bitrix24UserId);
-      if (person) person.state = r.kind;
-    }
-  }
-  return [...people.values()];
+    };
+  });
 }
