@@ -15,6 +15,9 @@ import { cpuMs, cpuMsByPid, machineCpuMs, postgresCpuMs, RssSampler } from './pr
 import { LogLine, ServiceProcess, sleep } from './service-process';
 import { formatSummary, ProfileSummary, summarizeProfileFile } from './profile-summary';
 import { freePort } from '../test/support/free-port';
+import { ExportFloorProcess, ExportFloorRequest } from './export-floor';
+import { floorRatios, Floors } from './floors';
+import { markXid, measureWriteFloor, WriteWindow } from './write-floor';
 
 export const CLIENT_ID = 'app.bench.client';
 export const CLIENT_SECRET = 'bench-client-secret-value';
@@ -79,6 +82,10 @@ export interface ScenarioResult extends RowsWritten {
   notes: string[];
   setup?: Record<string, unknown>;
   profile?: { service?: ProfileSummary; bench?: ProfileSummary; files: string[] };
+  /** The scenario's transactions (what the write floor copies). */
+  writeWindow: WriteWindow;
+  /** Measured right after the scenario, in the same run (bench/floors.ts). */
+  floors: Floors | null;
 }
 
 export interface HarnessOptions {
@@ -100,6 +107,7 @@ export class Harness {
   db!: Client;
   service!: ServiceProcess;
   sim!: PortalSimulator;
+  exportFloor!: ExportFloorProcess;
   accountId = '';
   ownerKey = '';
   connectionId = '';
@@ -150,6 +158,7 @@ export class Harness {
       logFile: join(options.logDir, `service-${options.size}-${this.tag}.log`),
     });
     this.log(`service pid ${this.service.pid} listening on ${this.service.url}`);
+    this.exportFloor = ExportFloorProcess.start({ root: options.root, env, logFile: join(options.logDir, `export-floor-${options.size}-${this.tag}.log`) });
     const account = await createAccount(options.root, env, `Bench ${options.size} ${this.tag}`);
     this.accountId = account.accountId;
     this.ownerKey = account.ownerKey;
@@ -263,6 +272,7 @@ export class Harness {
     const cpu0 = { service: cpuMs(this.service.pid), bench: process.cpuUsage(), pg: postgresCpuMs(), machine: machineCpuMs() };
     const rss = new RssSampler(this.service.pid, 50);
     rss.start();
+    const fromXid = await markXid(this.db);
     const t0 = performance.now();
     const { wallMs, runId } = await action(t0, logFrom);
     const end = await this.service
@@ -308,6 +318,7 @@ export class Harness {
     const run = (await this.api('GET', `/api/v1/sync-runs/${runId}`)).body as { status?: string; counters?: Record<string, unknown> } | null;
     const after = await snapshotRows(this.db, this.accountId, this.connectionId);
     const written = rowsWritten(before, after);
+    const writeWindow = { fromXid, toXid: await markXid(this.db) };
     const notes: string[] = [];
     if (!finished) notes.push(failed ? `run failed: ${String(failed.code)} ${String(failed.error)}` : 'no "sync run finished" log line');
     if (cpu.otherProcesses > wallMs * 0.25) {
@@ -346,6 +357,8 @@ export class Harness {
       ...written,
       ...(setup ? { setup } : {}),
       ...(profile ? { profile } : {}),
+      writeWindow,
+      floors: null,
     };
     this.log(`${scenario}: ${result.wallMs} ms, ${simRequests} requests, ${written.employeeRowsWritten} employee rows, status ${result.runStatus}`);
     return result;
@@ -452,26 +465,69 @@ export class Harness {
     await sleep(300);
     const email = `bench.newhire.${Date.now()}@example.com`;
     const user = this.sim.addUser({ NAME: 'Бенч', LAST_NAME: 'Новичков', EMAIL: email, ACTIVE: true, UF_DEPARTMENT: [1], USER_TYPE: 'employee', WORK_PHONE: '+7 (495) 123-45-67' });
-    return this.measure('event_new_user', 1, async (t0, logFrom) => {
-      const statuses = await this.sim.fireOnUserAdd(user.ID);
-      if (!statuses.length || statuses.some((s) => s !== 200 && s !== 201)) throw new Error(`ONUSERADD handler answered ${JSON.stringify(statuses)}`);
-      let wallMs = 0;
-      for (;;) {
-        const res = await this.api('GET', `/api/v1/employees?q=${encodeURIComponent(email)}`);
-        const items = (res.body as { items?: unknown[] } | null)?.items ?? [];
-        if (res.status === 200 && items.length) {
-          wallMs = performance.now() - t0;
-          break;
+    return this.measure(
+      'event_new_user',
+      1,
+      async (t0, logFrom) => {
+        const statuses = await this.sim.fireOnUserAdd(user.ID);
+        if (!statuses.length || statuses.some((s) => s !== 200 && s !== 201)) throw new Error(`ONUSERADD handler answered ${JSON.stringify(statuses)}`);
+        let wallMs = 0;
+        for (;;) {
+          const res = await this.api('GET', `/api/v1/employees?q=${encodeURIComponent(email)}`);
+          const items = (res.body as { items?: unknown[] } | null)?.items ?? [];
+          if (res.status === 200 && items.length) {
+            wallMs = performance.now() - t0;
+            break;
+          }
+          if (performance.now() - t0 > 120_000) throw new Error('the new user did not become readable within 120 s');
+          await sleep(20);
         }
-        if (performance.now() - t0 > 120_000) throw new Error('the new user did not become readable within 120 s');
-        await sleep(20);
-      }
-      const queued = await this.service.waitForLog((l: LogLine) => l.msg === 'new Bitrix24 users queued for import', logFrom, 30_000);
-      return { wallMs, runId: String(queued.runId) };
-    });
+        const queued = await this.service.waitForLog((l: LogLine) => l.msg === 'new Bitrix24 users queued for import', logFrom, 30_000);
+        return { wallMs, runId: String(queued.runId) };
+      },
+      { bitrix24UserId: Number(user.ID) },
+    );
   }
 
+  /** A scenario, then its floors. */
   async run(scenario: ScenarioKey): Promise<ScenarioResult> {
+    const result = await this.runScenario(scenario);
+    result.floors = await this.measureFloors(result);
+    return result;
+  }
+
+  /**
+   * The floors of a scenario just measured: the export alone, from a drained bucket as the
+   * import started, then the rows it wrote written again (bench/floors.ts).
+   */
+  private async measureFloors(result: ScenarioResult): Promise<Floors> {
+    await this.drainPortalBucket();
+    const { rows } = await this.db.query<{ per_second: string; burst: number }>(
+      `SELECT rate_limit_per_second::text AS per_second, rate_limit_burst AS burst FROM bitrix24_connection WHERE id = $1`,
+      [this.connectionId],
+    );
+    // What the engine read: the whole portal (with the last complete run's total, none before
+    // the first import), or the event's user by ID.
+    const read: ExportFloorRequest['read'] =
+      result.scenario === 'event_new_user'
+        ? { kind: 'users_by_id', userIds: [Number(result.setup?.bitrix24UserId)] }
+        : { kind: 'full_export', expectedUsers: result.scenario === 'initial' || result.scenario === 'initial_half_manual' ? null : result.people };
+    const exportFloor = await this.exportFloor.read({
+      baseUrl: this.sim.clientEndpoint,
+      accessToken: this.sim.issueTokens().access_token,
+      rate: { perSecond: Number(rows[0].per_second), burst: Number(rows[0].burst) },
+      read,
+    });
+    const writeFloor = await measureWriteFloor(this.db, result.writeWindow);
+    const floors: Floors = { export: exportFloor, write: writeFloor, ratios: floorRatios(result.wallMs, exportFloor.wallMs, writeFloor.wallMs) };
+    this.log(
+      `${result.scenario} floors: export ${exportFloor.wallMs} ms (${exportFloor.requests} requests, ${exportFloor.users} users), ` +
+        `write ${writeFloor.wallMs ?? '≈ 0'} ms (${writeFloor.rows} rows); import ÷ export ${floors.ratios.importToExport ?? 'n/a'}, ÷ (export + write) ${floors.ratios.importToExportPlusWrite ?? 'n/a'}`,
+    );
+    return floors;
+  }
+
+  private async runScenario(scenario: ScenarioKey): Promise<ScenarioResult> {
     switch (scenario) {
       case 'initial':
       case 'resync_unchanged':
@@ -491,6 +547,7 @@ export class Harness {
 
   async close(): Promise<void> {
     await this.db?.end().catch(() => undefined);
+    await this.exportFloor?.stop();
     await this.service?.stop();
     await this.sim?.stop();
   }

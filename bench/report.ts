@@ -2,6 +2,7 @@
  * The targets of issue 7, checked against the results, and the printed table.
  */
 import type { ScenarioResult } from './harness';
+import { formatExportFloor, formatRatio, formatWriteFloor } from './floors';
 
 export interface TargetCheck {
   target: string;
@@ -106,6 +107,22 @@ export function detailsTable(results: ScenarioResult[]): string {
     ];
   });
   return table(headers, rows, [true, false, true, true, true, true, true, true, true, true, true, true, true, false]);
+}
+
+/** Issue 12: each scenario's import against its floors (bench/floors.ts). */
+export function floorsTable(results: Array<Pick<ScenarioResult, 'size' | 'n' | 'scenario' | 'wallMs' | 'floors'>>): string {
+  const headers = ['people', '#', 'scenario', 'import', 'export floor', 'write floor', 'import ÷ export', 'import ÷ (export + write)'];
+  const rows = results.map((r) => [
+    r.size.toLocaleString('en-US'),
+    String(r.n),
+    r.scenario,
+    `${(r.wallMs / 1000).toFixed(3)} s`,
+    r.floors ? formatExportFloor(r.floors.export) : 'not measured',
+    r.floors ? formatWriteFloor(r.floors.write) : 'not measured',
+    formatRatio(r.floors?.ratios.importToExport ?? null),
+    formatRatio(r.floors?.ratios.importToExportPlusWrite ?? null),
+  ]);
+  return table(headers, rows, [true, true, false, true, true, true, true, true]);
 }
 
 export function targetsTable(checks: TargetCheck[]): string {

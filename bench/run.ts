@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchDatabaseUrl, databaseName, serverVersion, shownUrl } from './database';
 import { Harness, HarnessOptions, ScenarioKey, ScenarioResult, SCENARIOS } from './harness';
-import { checkTargets, detailsTable, resultsTable, targetsTable } from './report';
+import { checkTargets, detailsTable, floorsTable, resultsTable, targetsTable } from './report';
 import { fleetTable, runFleet } from './fleet';
 
 const ROOT = resolve(__dirname, '../..');
@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     }
     sizeResults.sort((a, b) => a.n - b.n);
     results.push(...sizeResults);
-    say('\n' + resultsTable(sizeResults));
+    say('\n' + resultsTable(sizeResults) + '\n\n' + floorsTable(sizeResults));
   }
 
   const targets = checkTargets(results);
@@ -165,6 +165,8 @@ async function main(): Promise<number> {
   process.stdout.write(`\nBenchmark (${revision}) — ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB RAM, node ${machine.node}, ${machine.postgres.split(' on ')[0]}\n\n`);
   process.stdout.write(resultsTable(results) + '\n\n');
   process.stdout.write(detailsTable(results) + '\n\n');
+  process.stdout.write(`Floors (same run): the export alone (our client reading the simulator, no database) and the rows the scenario wrote, written by one INSERT … SELECT per table\n\n`);
+  process.stdout.write(floorsTable(results) + '\n\n');
   process.stdout.write(targetsTable(targets) + '\n\n');
   const notes = results.flatMap((r) => r.notes.map((n) => `${r.size} ${r.scenario}: ${n}`));
   if (notes.length) process.stdout.write(`Notes:\n${[...new Set(notes)].map((n) => `  - ${n}`).join('\n')}\n\n`);

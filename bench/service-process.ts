@@ -28,8 +28,7 @@ export class ServiceProcess {
   private waiters: Array<{ from: number; match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
   private exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private stderrTail = '';
-  private ipcSeq = 0;
-  private readonly ipcWaiters = new Map<number, (msg: Record<string, unknown>) => void>();
+  private readonly requests: IpcRequests;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -61,13 +60,7 @@ export class ServiceProcess {
     child.on('exit', (code, signal) => {
       this.exited = { code, signal };
     });
-    child.on('message', (msg: Record<string, unknown>) => {
-      const waiter = this.ipcWaiters.get(Number(msg.id));
-      if (waiter) {
-        this.ipcWaiters.delete(Number(msg.id));
-        waiter(msg);
-      }
-    });
+    this.requests = new IpcRequests(child, 'profile hook');
   }
 
   static async start(options: ServiceStartOptions): Promise<ServiceProcess> {
@@ -131,19 +124,7 @@ export class ServiceProcess {
   /** Sends a request to bench/profile-hook.js in the child; resolves with its answer. */
   ipc(message: Record<string, unknown>, timeoutMs = 60_000): Promise<Record<string, unknown>> {
     if (!this.child.connected) return Promise.reject(new Error('the service was started without the profile hook (--profile)'));
-    const id = ++this.ipcSeq;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.ipcWaiters.delete(id);
-        reject(new Error(`profile hook did not answer ${String(message.type)}`));
-      }, timeoutMs);
-      this.ipcWaiters.set(id, (msg) => {
-        clearTimeout(timer);
-        if (msg.error) reject(new Error(String(msg.error)));
-        else resolve(msg);
-      });
-      this.child.send!({ ...message, id });
-    });
+    return this.requests.send(message, timeoutMs);
   }
 
   /** SIGTERM (the service lets running syncs finish), SIGKILL after 30 s. */
@@ -160,3 +141,41 @@ export class ServiceProcess {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Request/answer over a child's IPC channel: each message carries an `id`, the child
+ * answers with the same `id` (and `error` when it failed).
+ */
+export class IpcRequests {
+  private seq = 0;
+  private readonly waiters = new Map<number, (msg: Record<string, unknown>) => void>();
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly peer: string,
+  ) {
+    child.on('message', (msg: Record<string, unknown>) => {
+      const waiter = this.waiters.get(Number(msg.id));
+      if (waiter) {
+        this.waiters.delete(Number(msg.id));
+        waiter(msg);
+      }
+    });
+  }
+
+  send(message: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new Error(`${this.peer} did not answer ${String(message.type)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(id, (msg) => {
+        clearTimeout(timer);
+        if (msg.error) reject(new Error(String(msg.error)));
+        else resolve(msg);
+      });
+      this.child.send!({ ...message, id });
+    });
+  }
+}
