@@ -89,9 +89,10 @@ export class SyncEngine {
     if (treeFirst) {
       // A preview reports the tree's changes and reads the selection against the tree as stored.
       const tree = await client.departments();
-      if (ctx.dryRun) ctx.preview.tree = tree;
-      if (ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, tree));
-      else await this.departments.syncTree(ctx.accountId, ctx.connection, tree, (manager, items) => this.recordItems(ctx, items, manager));
+      if (ctx.dryRun) {
+        ctx.preview.tree = tree;
+        await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, tree));
+      } else await this.departments.syncTree(ctx.accountId, ctx.connection, tree, (manager, items) => this.recordItems(ctx, items, manager));
       ctx.settings.inDepartmentScope = (await this.departments.runScope(ctx.connection, { fromRules: ctx.dryRun })).check;
     }
     // A resumed attempt reads only the users after the checkpoint (keyset `>ID`,
@@ -123,9 +124,10 @@ export class SyncEngine {
       throw error;
     }
     // A preview reports the tree's changes and writes no department row.
-    if (!treeFirst && ctx.dryRun) ctx.preview.tree = departments;
-    if (!treeFirst && ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, departments));
-    else if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
+    if (!treeFirst && ctx.dryRun) {
+      ctx.preview.tree = departments;
+      await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, departments));
+    } else if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const trusted = isExportTrustworthy({ complete: true, readByAdministrator: true, returnedCount: ctx.processed, linkedCount: links.total });
