@@ -25,8 +25,9 @@ export class ExportFloorProcess {
     private readonly requests: IpcRequests,
   ) {}
 
-  static start(options: { root: string; env: Record<string, string>; logFile: string }): ExportFloorProcess {
-    const child = spawn(process.execPath, [join(options.root, 'dist/bench/export-floor-worker.js')], {
+  /** `entry`: node arguments that start the worker (default: the built dist/bench/export-floor-worker.js). */
+  static start(options: { root: string; env: Record<string, string>; logFile: string; entry?: string[] }): ExportFloorProcess {
+    const child = spawn(process.execPath, options.entry ?? [join(options.root, 'dist/bench/export-floor-worker.js')], {
       cwd: options.root,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

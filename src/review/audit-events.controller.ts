@@ -35,6 +35,7 @@ export class AuditEventsController {
         connectionId: r.connection_id,
         bitrix24UserId: r.bitrix24_user_id,
         employeeId: r.employee_id,
+        employeeName: r.employee_name,
         details: r.details,
       })),
       nextCursor: rows.length > limit ? page[page.length - 1].id : null,

@@ -24,6 +24,7 @@ export interface AuditEventRow {
   connection_id: string | null;
   bitrix24_user_id: number | null;
   employee_id: string | null;
+  employee_name: string | null;
   details: Record<string, unknown> | null;
 }
 
@@ -51,8 +52,11 @@ export class AuditEventsRepository {
     if (filter.bitrix24UserId) where.push(`a.bitrix24_user_id = ${param(filter.bitrix24UserId)}`);
     if (beforeId) where.push(`a.id < ${param(beforeId)}::bigint`);
     return this.db.query(
-      `SELECT a.id::text AS id, a.at, a.key_id, k.name AS key_name, k.role AS key_role, a.action, a.connection_id, a.bitrix24_user_id, a.employee_id, a.details
-         FROM audit_event a LEFT JOIN api_key k ON k.id = a.key_id AND k.account_id = a.account_id
+      `SELECT a.id::text AS id, a.at, a.key_id, k.name AS key_name, k.role AS key_role, a.action, a.connection_id, a.bitrix24_user_id, a.employee_id,
+              CASE WHEN e.id IS NOT NULL THEN concat_ws(' ', e.last_name, e.first_name, e.middle_name) END AS employee_name, a.details
+         FROM audit_event a
+         LEFT JOIN api_key k ON k.id = a.key_id AND k.account_id = a.account_id
+         LEFT JOIN employee e ON e.id = a.employee_id AND e.account_id = a.account_id
         WHERE ${where.join(' AND ')} ORDER BY a.id DESC LIMIT ${param(limit + 1)}`,
       params,
     );

@@ -9,6 +9,15 @@ export interface LinkRow {
   matched_by: string;
 }
 
+export interface ExclusionRow {
+  bitrix24_user_id: number;
+  created_at: Date;
+  created_by_key_id: string | null;
+  created_by_key_name: string | null;
+  employee_id: string | null;
+  name: string | null;
+}
+
 /**
  * The owner's decisions about Bitrix24 users: manual links (bitrix24_user_link with
  * matched_by 'manual') and exclusions (bitrix24_user_exclusion). Every statement is
@@ -65,7 +74,27 @@ export class UserLinksRepository {
     return rows.length > 0;
   }
 
-  async exclusions(m: EntityManager, connectionId: string): Promise<Array<{ bitrix24_user_id: number; created_at: Date; created_by_key_id: string | null }>> {
-    return m.query(`SELECT bitrix24_user_id, created_at, created_by_key_id FROM bitrix24_user_exclusion WHERE connection_id = $1 ORDER BY bitrix24_user_id`, [connectionId]);
+  /**
+   * Each exclusion with who made it and who the person is: the employee they were unlinked
+   * from (the latest unlink in the audit trail; the employee is kept), else the name the last
+   * run read from Bitrix24.
+   */
+  async exclusions(m: EntityManager, connectionId: string): Promise<ExclusionRow[]> {
+    return m.query(
+      `SELECT x.bitrix24_user_id, x.created_at, x.created_by_key_id, k.name AS created_by_key_name, e.id AS employee_id,
+              COALESCE(CASE WHEN e.id IS NOT NULL THEN concat_ws(' ', e.last_name, e.first_name, e.middle_name) END, p.name) AS name
+         FROM bitrix24_user_exclusion x
+         LEFT JOIN api_key k ON k.id = x.created_by_key_id AND k.account_id = x.account_id
+         LEFT JOIN LATERAL (
+           SELECT a.employee_id FROM audit_event a
+            WHERE a.account_id = x.account_id AND a.connection_id = x.connection_id AND a.bitrix24_user_id = x.bitrix24_user_id AND a.action = 'user_link.removed'
+            ORDER BY a.id DESC LIMIT 1
+         ) unlinked ON true
+         LEFT JOIN employee e ON e.id = unlinked.employee_id AND e.account_id = x.account_id
+         LEFT JOIN sync_problem p ON p.connection_id = x.connection_id AND p.bitrix24_user_id = x.bitrix24_user_id AND p.kind = 'skipped'
+        WHERE x.connection_id = $1
+        ORDER BY x.bitrix24_user_id`,
+      [connectionId],
+    );
   }
 }

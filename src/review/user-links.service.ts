@@ -78,6 +78,13 @@ export class UserLinksService {
   async exclusions(accountId: string, connectionId: string): Promise<UserExclusionDto[]> {
     await this.connections.require(accountId, connectionId);
     const rows = await this.links.exclusions(this.db.manager, connectionId);
-    return rows.map((r) => ({ bitrix24UserId: r.bitrix24_user_id, createdAt: r.created_at.toISOString(), createdByKeyId: r.created_by_key_id }));
+    return rows.map((r) => ({
+      bitrix24UserId: r.bitrix24_user_id,
+      createdAt: r.created_at.toISOString(),
+      createdByKeyId: r.created_by_key_id,
+      createdByKeyName: r.created_by_key_name,
+      employeeId: r.employee_id,
+      name: r.name,
+    }));
   }
 }

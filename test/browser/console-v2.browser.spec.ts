@@ -25,7 +25,7 @@ import { synchronize, waitForRun, type RunView } from '../support/sync';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const DOCS = join(REPO_ROOT, 'docs');
-const TABS = ['connection', 'data-access', 'employees', 'departments', 'responsible', 'history', 'api-keys'];
+const TABS = ['connection', 'data-access', 'employees', 'departments', 'responsible', 'history', 'audit', 'api-keys'];
 const STEP = 45_000;
 
 interface Employee {
@@ -514,6 +514,12 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
     async () => {
       const update = process.env.UPDATE_SCREENSHOT === '1';
       if (update) mkdirSync(DOCS, { recursive: true });
+      // Something for the audit trail to show: one person unlinked and linked back by hand (same employee).
+      const linked = (await allEmployees('bitrix24State=active'))[0] as Employee & { bitrix24Links: Array<{ connectionId: string; bitrix24UserId: number }> };
+      const link = linked.bitrix24Links[0];
+      const linkPath = `/api/v1/bitrix24/connections/${link.connectionId}/user-links/${link.bitrix24UserId}`;
+      await request(env.t.url).delete(linkPath).set(bearer(account.ownerKey)).expect(200);
+      await request(env.t.url).put(linkPath).set(bearer(account.ownerKey)).send({ employeeId: linked.id }).expect(200);
       for (const lang of ['en', 'ru']) {
         await byTestId('language-switch').selectOption(lang);
         await page.waitForFunction((l) => document.documentElement.lang === l, lang);

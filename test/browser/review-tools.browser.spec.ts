@@ -209,7 +209,10 @@ suite('review tools in Chromium: preview then apply, one-person check, a manual 
       const excluded = lastRun().locator('[data-testid="skipped-item"][data-reason="excluded_by_owner"]');
       await excluded.waitFor();
       expect(await excluded.textContent()).toContain('The owner unlinked this user');
+      // Matching again is asked first too, saying what the next sync does.
       await excluded.locator('[data-testid="skipped-include"]').click();
+      expect(await byTestId('confirm-text').textContent()).toContain('Last4 Name4 is matched automatically again');
+      await byTestId('confirm-ok').click();
       await page.waitForFunction(() => /matched automatically again/.test(document.querySelector('[data-testid="flash"]')?.textContent ?? ''));
       await synchronizeOnPage();
       await missing().waitFor();

@@ -35,7 +35,7 @@ const REASON_TEXT: Record<string, string> = {
 };
 
 const STEP_TIMEOUT = 30_000;
-const TABS = ['connection', 'data-access', 'employees', 'departments', 'responsible', 'history', 'api-keys'];
+const TABS = ['connection', 'data-access', 'employees', 'departments', 'responsible', 'history', 'audit', 'api-keys'];
 
 interface ProgressSnapshot {
   now: number | null;

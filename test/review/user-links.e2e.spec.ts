@@ -74,7 +74,10 @@ describe('manual links: PUT/DELETE /bitrix24/connections/{id}/user-links/{bitrix
     expect(await employeeByBitrix24Id(env.t, connectionId, 4)).toBeNull();
     expect(await employeeCount()).toBe(employees);
     expect((await request(env.t.url).get(`/api/v1/employees/${four.id}`).set(key()).expect(200)).body.id).toBe(four.id);
-    expect((await request(env.t.url).get(`${base()}/user-exclusions`).set(key()).expect(200)).body).toEqual([expect.objectContaining({ bitrix24UserId: 4 })]);
+    // Who the person is and who excluded them, though no run has seen them since.
+    expect((await request(env.t.url).get(`${base()}/user-exclusions`).set(key()).expect(200)).body).toEqual([
+      { bitrix24UserId: 4, createdAt: expect.any(String), createdByKeyId: expect.any(String), createdByKeyName: expect.any(String), employeeId: four.id, name: '(bitrix24) Last4 Name4' },
+    ]);
 
     await request(env.t.url).delete(`${base()}/user-exclusions/4`).set(key()).expect(200);
     await request(env.t.url).delete(`${base()}/user-exclusions/4`).set(key()).expect(404);
@@ -87,7 +90,9 @@ describe('manual links: PUT/DELETE /bitrix24/connections/{id}/user-links/{bitrix
     const res = await request(env.t.url).get('/api/v1/audit-events').set(key()).expect(200);
     expect(res.body.items.map((e: { action: string; bitrix24UserId: number }) => `${e.action}:${e.bitrix24UserId}`)).toEqual(['user_exclusion.removed:4', 'user_link.removed:4', 'user_link.set:3', 'user_link.set:1']);
     expect(res.body.items[3]).toMatchObject({ keyId: expect.any(String), keyName: expect.any(String), keyRole: 'owner', connectionId, employeeId: twinB, details: { previousEmployeeId: null } });
-    expect(res.body.items[1]).toMatchObject({ details: { previousMatchedBy: 'created', previousState: 'active' } });
+    expect(res.body.items[1]).toMatchObject({ employeeName: '(bitrix24) Last4 Name4', details: { previousMatchedBy: 'created', previousState: 'active' } });
+    expect(res.body.items[2]).toMatchObject({ employeeName: '(bitrix24) Last3 Name3' }); // the name now, as the sync since has set it
+    expect(res.body.items[0]).toMatchObject({ employeeId: null, employeeName: null });
     const page = await request(env.t.url).get('/api/v1/audit-events?limit=1').set(key()).expect(200);
     const next = await request(env.t.url).get(`/api/v1/audit-events?limit=1&cursor=${page.body.nextCursor}`).set(key()).expect(200);
     expect(next.body.items[0].action).toBe('user_link.removed');

@@ -22,6 +22,9 @@ export class UserExclusionDto {
   @ApiProperty() bitrix24UserId: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) createdByKeyId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The name of the API key that excluded the user' }) createdByKeyName: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The employee the user was unlinked from (kept), if they were linked' }) employeeId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The person's name as last known: the employee they were unlinked from, else as the last run read it from Bitrix24" }) name: string | null;
 }
 
 export class AuditEventDto {
@@ -34,6 +37,7 @@ export class AuditEventDto {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) connectionId: string | null;
   @ApiProperty({ nullable: true, type: Number }) bitrix24UserId: number | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) employeeId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The employee's name now (last, first, middle)" }) employeeName: string | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) details: Record<string, unknown> | null;
 }
 

@@ -98,3 +98,13 @@ export class Api {
 /** Errors not worth showing: the session ended (the page signs out) or the request was cancelled. */
 export const isQuiet = (error: unknown): boolean =>
   (error instanceof ApiError && error.status === 401) || (error instanceof Error && error.name === 'AbortError');
+
+/** One portal's part of the API. */
+export const connectionPath = (connectionId: string): string => `/bitrix24/connections/${encodeURIComponent(connectionId)}`;
+
+/** The owner's link of one Bitrix24 user: PUT links to an employee, DELETE unlinks and excludes from matching. */
+export const userLinkPath = (connectionId: string, bitrix24UserId: number): string => `${connectionPath(connectionId)}/user-links/${encodeURIComponent(String(bitrix24UserId))}`;
+
+/** The portal's exclusions (GET), or one of them (DELETE lifts it: the next run matches the user again). */
+export const userExclusionsPath = (connectionId: string, bitrix24UserId?: number): string =>
+  `${connectionPath(connectionId)}/user-exclusions${bitrix24UserId === undefined ? '' : `/${encodeURIComponent(String(bitrix24UserId))}`}`;

@@ -198,3 +198,29 @@ export interface UserCheck {
   changes: Array<{ field: string; from: string | null; to: string | null }>;
   run: SyncRun | null;
 }
+
+/** GET /bitrix24/connections/{id}/user-exclusions: Bitrix24 users the owner unlinked ("not matched again"). */
+export interface UserExclusion {
+  bitrix24UserId: number;
+  createdAt: string;
+  createdByKeyId: string | null;
+  createdByKeyName?: string | null;
+  /** The employee the user was unlinked from (kept), if they were linked. */
+  employeeId?: string | null;
+  name?: string | null;
+}
+
+/** GET /audit-events: who (which API key) did what, when, newest first. */
+export interface AuditEvent {
+  id: string;
+  at: string;
+  action: 'user_link.set' | 'user_link.removed' | 'user_exclusion.removed' | 'user_check.applied' | string;
+  keyId: string | null;
+  keyName: string | null;
+  keyRole: string | null;
+  connectionId: string | null;
+  bitrix24UserId: number | null;
+  employeeId: string | null;
+  employeeName?: string | null;
+  details: Record<string, unknown> | null;
+}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { isQuiet } from '../api';
+import { connectionPath, isQuiet, userLinkPath } from '../api';
 import { checkQuery, FIELD_LABELS, stepLines } from '../logic/review';
 import type { ErrorLike } from '../logic/errors';
 import { useConsole } from '../store';
@@ -31,7 +31,7 @@ export function UserCheckPanel(props: { connection: Connection }) {
   const [applied, setApplied] = useState(false);
   const check = useAction();
   const apply = useAction();
-  const path = `/bitrix24/connections/${encodeURIComponent(props.connection.id)}/check-user`;
+  const path = `${connectionPath(props.connection.id)}/check-user`;
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -181,7 +181,7 @@ export function LinkPicker(props: { connectionId: string; bitrix24UserId: number
   }, [q]);
   const name = (e: Employee) => [e.lastName, e.firstName].filter(Boolean).join(' ') + (e.email ? ` <${e.email}>` : '');
   const choose = async (e: Employee) => {
-    const ok = await link.run(() => api.request('PUT', `/bitrix24/connections/${encodeURIComponent(props.connectionId)}/user-links/${props.bitrix24UserId}`, { body: { employeeId: e.id } }));
+    const ok = await link.run(() => api.request('PUT', userLinkPath(props.connectionId, props.bitrix24UserId), { body: { employeeId: e.id } }));
     if (ok) {
       setDone(t('review.link_done', { name: name(e) }));
       dataChanged();

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { isQuiet } from '../api';
+import { connectionPath, isQuiet } from '../api';
 import type { MessageKey } from '../i18n/i18n';
 import type { ErrorLike } from '../logic/errors';
 import { BITRIX_TAG } from '../logic/format';
@@ -9,6 +9,7 @@ import type { Connection, Page, PendingRemoval, RunItem, SyncRun } from '../type
 import { useAction } from './use-async';
 import { Badge, ErrorNotice, Notice, Time } from './ui';
 import { LinkPicker, PreviewBadge } from './review';
+import { useUserDecisions } from './user-decisions';
 import { LINKABLE_REASONS, problemAsItem, type Problem } from '../logic/review';
 
 export function RunStatusBadge(props: { status: string }) {
@@ -170,25 +171,10 @@ export function RawDetail(props: { text: string }) {
 
 /** Skipped people with the reason and, where the run recorded it, the value behind it; by name. */
 function SkippedList(props: { run: SyncRun }) {
-  const { api, t, fmt, can, confirm, flash, dataChanged } = useConsole();
+  const { api, t, fmt, can } = useConsole();
   const [linking, setLinking] = useState<number | null>(null);
-  const decide = useAction();
-  const connectionPath = `/bitrix24/connections/${encodeURIComponent(props.run.connectionId)}`;
-  /** The owner's "never match": asked first, since it unlinks. */
-  const exclude = async (id: number) => {
-    const ok = await confirm({ title: 'review.exclude_title', titleVars: { id }, lines: [{ key: 'review.exclude_line_skip' }, { key: 'review.exclude_line_employee' }], confirm: 'review.exclude_confirm', danger: true });
-    if (!ok) return;
-    if (await decide.run(() => api.request('DELETE', `${connectionPath}/user-links/${id}`))) {
-      flash(t('review.exclude_done', { id }), 'ok');
-      dataChanged();
-    }
-  };
-  const include = async (id: number) => {
-    if (await decide.run(() => api.request('DELETE', `${connectionPath}/user-exclusions/${id}`))) {
-      flash(t('review.include_done', { id }), 'ok');
-      dataChanged();
-    }
-  };
+  const decide = useUserDecisions();
+  const problemsPath = `${connectionPath(props.run.connectionId)}/problems`;
   const words = useWords();
   const [items, setItems] = useState<RunItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -200,7 +186,7 @@ function SkippedList(props: { run: SyncRun }) {
       // A real run's skipped people are the connection's standing problems (problemAsItem).
       const page: Page<RunItem> = props.run.dryRun
         ? await api.request<Page<RunItem>>('GET', `/sync-runs/${encodeURIComponent(props.run.id)}/items`, { query: { outcome: 'skipped', sort: 'name', limit: 50, cursor: from ?? undefined } })
-        : await api.request<Page<Problem>>('GET', `${connectionPath}/problems`, { query: { kind: 'skipped', limit: 50, cursor: from ?? undefined } }).then((p) => ({ ...p, items: p.items.map(problemAsItem) }));
+        : await api.request<Page<Problem>>('GET', problemsPath, { query: { kind: 'skipped', limit: 50, cursor: from ?? undefined } }).then((p) => ({ ...p, items: p.items.map(problemAsItem) }));
       setItems((list) => (from ? [...list, ...page.items] : page.items));
       setCursor(page.nextCursor);
       setError(null);
@@ -243,7 +229,7 @@ function SkippedList(props: { run: SyncRun }) {
                   class="link-button"
                   data-testid={item.reason === 'excluded_by_owner' ? 'skipped-include' : 'skipped-exclude'}
                   disabled={decide.busy}
-                  onClick={() => (item.reason === 'excluded_by_owner' ? include(item.bitrix24UserId!) : exclude(item.bitrix24UserId!))}
+                  onClick={() => (item.reason === 'excluded_by_owner' ? decide.allowMatching(props.run.connectionId, item.bitrix24UserId!, item.name) : decide.unlink(props.run.connectionId, item.bitrix24UserId!))}
                 >
                   {item.reason === 'excluded_by_owner' ? t('review.include_open') : t('review.exclude_open')}
                 </button>

@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isQuiet } from '../api';
 import { DataTable } from '../components/data-table';
+import { ExclusionsSection } from '../components/exclusions';
 import { PersonCells } from '../components/people';
 import { useAction } from '../components/use-async';
 import { Badge, ErrorNotice, Notice, TabLink } from '../components/ui';
+import { useUserDecisions, type UserDecisions } from '../components/user-decisions';
 import type { MessageKey } from '../i18n/i18n';
 import type { ErrorLike } from '../logic/errors';
+import { personName } from '../logic/format';
 import { bulkBody, exportPath, filterParams, isFiltered, linkExplanation, NO_FILTERS, nextSort, sortState, type EmployeeFilters, type EmployeeSort, type LinkFilter } from '../logic/employees';
 import { useConsole } from '../store';
 import type { BulkAddResult, Employee, EmployeeLink, Page } from '../types';
@@ -20,7 +23,10 @@ const LINK_FILTERS: Array<{ value: LinkFilter; testid: string; label: MessageKey
   { value: 'deleted', testid: 'employee-filter-deleted', label: 'employees.filter_deleted' },
 ];
 
-/** The directory: filters as in 1C's exchange (seeds/003), a total, sorting, CSV, bulk "add to responsible". */
+/**
+ * The directory: filters as in 1C's exchange (seeds/003), a total, sorting, CSV, bulk "add to
+ * responsible"; unlinking a person from Bitrix24 and the users excluded from matching (issue 14).
+ */
 export function EmployeesTab() {
   const { api, t, fmt, can, confirm, flash, dataVersion, dataChanged } = useConsole();
   const [filters, setFilters] = useState<EmployeeFilters>(NO_FILTERS);
@@ -34,6 +40,7 @@ export function EmployeesTab() {
   const [error, setError] = useState<ErrorLike | null>(null);
   const exporting = useAction();
   const adding = useAction();
+  const decide = useUserDecisions();
   const generation = useRef(0);
 
   const load = async (from: string | null) => {
@@ -187,7 +194,7 @@ export function EmployeesTab() {
         </div>
       </div>
       <ErrorNotice error={error} testid="employees-error" />
-      <ErrorNotice error={exporting.error ?? adding.error} testid="employees-action-error" />
+      <ErrorNotice error={exporting.error ?? adding.error ?? decide.error} testid="employees-action-error" />
       <DataTable
         id="employees"
         caption={t('employees.caption')}
@@ -208,7 +215,7 @@ export function EmployeesTab() {
         ]}
       >
         {rows.map((e) => (
-          <EmployeeRow key={e.id} employee={e} />
+          <EmployeeRow key={e.id} employee={e} decide={decide} />
         ))}
       </DataTable>
       {!loading && !error && !rows.length && (
@@ -231,18 +238,19 @@ export function EmployeesTab() {
         </div>
       )}
       {!can('responsible:write') && <Notice tone="info">{t('employees.read_only')}</Notice>}
+      {can('connections:read') && <ExclusionsSection />}
     </>
   );
 }
 
-function EmployeeRow(props: { employee: Employee }) {
+function EmployeeRow(props: { employee: Employee; decide: UserDecisions }) {
   const { t, connections } = useConsole();
   const e = props.employee;
   return (
     <tr data-testid="employee-row" data-employee-id={e.id} data-source={e.source} class={e.active ? '' : 'row-inactive'}>
       <PersonCells employee={e} extensionTestid="employee-extension" />
       <td data-label={t('employees.col_link')}>
-        <LinkCell employee={e} multiPortal={connections.length > 1} />
+        <LinkCell employee={e} multiPortal={connections.length > 1} decide={props.decide} />
       </td>
       <td data-label={t('employees.col_departments')}>
         <DepartmentsCell employee={e} />
@@ -284,8 +292,8 @@ function CreatedAt(props: { iso: string }) {
   return <time dateTime={props.iso}>{fmt.dateTime(props.iso)}</time>;
 }
 
-function LinkCell(props: { employee: Employee; multiPortal: boolean }) {
-  const { t, fmt, connections } = useConsole();
+function LinkCell(props: { employee: Employee; multiPortal: boolean; decide: UserDecisions }) {
+  const { t, fmt, can, connections } = useConsole();
   const e = props.employee;
   if (!e.bitrix24Links?.length) {
     return (
@@ -294,6 +302,7 @@ function LinkCell(props: { employee: Employee; multiPortal: boolean }) {
       </span>
     );
   }
+  const { name } = personName(e);
   const tone = (l: EmployeeLink) => (({ active: 'ok', dismissed: 'warn', deleted: 'error' }) as const)[l.state as 'active'] ?? 'neutral';
   return (
     <ul class="links" data-testid="employee-link-state" data-state={e.bitrix24Links.map((l) => l.state).join(' ')}>
@@ -316,6 +325,19 @@ function LinkCell(props: { employee: Employee; multiPortal: boolean }) {
               <span class="link-explanation" data-testid="employee-link-explanation">
                 {t(explanation.key, explanation.vars)}
               </span>
+            )}
+            {can('employees:write') && (
+              <button
+                type="button"
+                class="link-button block"
+                data-testid="employee-unlink"
+                data-bitrix24-user-id={l.bitrix24UserId}
+                disabled={props.decide.busy}
+                onClick={() => props.decide.unlink(l.connectionId, l.bitrix24UserId, name)}
+              >
+                {t('employees.unlink')}
+                <span class="visually-hidden"> {t('employees.unlink_label', { name, id: l.bitrix24UserId })}</span>
+              </button>
             )}
           </li>
         );

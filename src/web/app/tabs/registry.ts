@@ -1,6 +1,7 @@
 import type { FunctionComponent } from 'preact';
 import type { MessageKey } from '../i18n/i18n';
 import { ApiKeysTab } from './api-keys-tab';
+import { AuditTab } from './audit-tab';
 import { ConnectionTab } from './connection-tab';
 import { DataAccessTab } from './data-access-tab';
 import { DepartmentsTab } from './departments-tab';
@@ -37,6 +38,7 @@ export const TABS: TabDef[] = [
   { id: 'departments', label: 'tabs.departments', permission: 'employees:read', Component: DepartmentsTab },
   { id: 'responsible', label: 'tabs.responsible', permission: 'responsible:read', Component: ResponsibleTab },
   { id: 'history', label: 'tabs.history', permission: 'sync:read', Component: HistoryTab, sub: UUID },
+  { id: 'audit', label: 'tabs.audit', permission: 'sync:read', Component: AuditTab },
   { id: 'api-keys', label: 'tabs.api_keys', permission: 'keys:read', Component: ApiKeysTab },
 ];
 
