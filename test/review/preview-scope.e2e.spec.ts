@@ -102,8 +102,11 @@ describe('preview of a department selection that is not saved yet', () => {
   });
 
   it('a selection saved while a preview holds the run slot is applied right after it (the connection is due)', async () => {
+    // A slow portal keeps the preview in flight (the POST wakes the worker) while the selection is saved.
+    env.sim.faults.slow(1500);
     const queued = await sync({ dryRun: true }).expect(202);
     await request(env.t.url).patch(`/api/v1/bitrix24/connections/${connectionId}`).set(key()).send({ departmentScope: { mode: 'all' } }).expect(200);
+    env.sim.faults.slow(0);
     const [{ due }] = await env.t.dataSource.query(`SELECT next_sync_at <= now() AS due FROM bitrix24_connection WHERE id = $1`, [connectionId]);
     expect(due).toBe(true);
     await runPollerOnce(env.t, false);
