@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../database/query-rows';
-import type { CleanDepartment, DepartmentHeads, DepartmentTreePlan, HeadProblem, LinkedPerson, LinkState, StoredDepartment } from './rules';
+import { untaggedNameSql } from '../employees/employee-sql';
+import type { CleanDepartment, DepartmentHeads, DepartmentTreePlan, HeadProblem, JoiningEmployee, LinkState, ManagerChange, PortalPerson, StoredDepartment } from './rules';
 
 export interface DepartmentRecord extends StoredDepartment {
   id: string;
@@ -166,6 +167,36 @@ export class DepartmentStore {
   }
 
   /**
+   * Links of this portal as the department phase needs them (rules/department-people.rule.ts):
+   * the user's first UF_DEPARTMENT department, the employee's manager now, and whether an
+   * older live link on another portal decides that manager. A page in Bitrix24 user order
+   * (keyset: the phase never holds 100,000 people at once), or the given users (heads).
+   */
+  async portalPeople(accountId: string, connectionId: string, which: { afterUserId: number; limit: number } | { userIds: number[] }): Promise<PortalPerson[]> {
+    if ('userIds' in which && !which.userIds.length) return [];
+    const rows = await queryRows<{ bitrix24_user_id: number; employee_id: string; state: LinkState; first_department_id: number | null; manager_id: string | null; managed_elsewhere: boolean }>(
+      this.db.manager,
+      `SELECT l.bitrix24_user_id, l.employee_id, l.state, l.department_ids[1] AS first_department_id, e.manager_id,
+              EXISTS (SELECT 1 FROM bitrix24_user_link o
+                       WHERE o.employee_id = l.employee_id AND o.connection_id <> l.connection_id AND o.state <> 'deleted'
+                         AND (o.linked_at, o.connection_id) < (l.linked_at, l.connection_id)) AS managed_elsewhere
+         FROM bitrix24_user_link l JOIN employee e ON e.id = l.employee_id AND e.account_id = $1
+        WHERE l.connection_id = $2 AND ${'userIds' in which ? 'l.bitrix24_user_id = ANY($3::int[])' : 'l.bitrix24_user_id > $3'}
+        ORDER BY l.bitrix24_user_id ${'userIds' in which ? '' : 'LIMIT $4'}`,
+      'userIds' in which ? [accountId, connectionId, which.userIds] : [accountId, connectionId, which.afterUserId, which.limit],
+    );
+    return rows.map((r) => ({
+      bitrix24UserId: r.bitrix24_user_id,
+      employeeId: r.employee_id,
+      state: r.state,
+      firstDepartmentId: r.first_department_id,
+      managerId: r.manager_id,
+      managedElsewhere: r.managed_elsewhere,
+      createdThisRun: false,
+    }));
+  }
+
+  /**
    * A digest of everything memberships, heads and managers are derived from — the links of
    * every portal of the account (an employee of two portals takes the manager of the one
    * linked first), this portal's departments, the managers setting, the rules' `revision` —
@@ -190,15 +221,30 @@ export class DepartmentStore {
     await this.db.query(`UPDATE bitrix24_connection SET people_derived_from = $3 WHERE id = $2 AND account_id = $1 AND people_derived_from IS DISTINCT FROM $3`, [accountId, connectionId, inputs]);
   }
 
-  /** Who the given Bitrix24 users are on our side (heads). */
-  async linkedPeople(connectionId: string, userIds: number[]): Promise<Map<number, LinkedPerson>> {
-    if (!userIds.length) return new Map();
-    const rows = await queryRows<{ bitrix24_user_id: number; employee_id: string; state: LinkState }>(
+  /** The employees a run created (its "created" items; a resumed run's earlier attempts included). */
+  async createdInRun(runId: string): Promise<Set<string>> {
+    const rows = await queryRows<{ employee_id: string }>(this.db.manager, `SELECT employee_id FROM sync_run_item WHERE run_id = $1 AND outcome = 'created' AND employee_id IS NOT NULL`, [runId]);
+    return new Set(rows.map((r) => r.employee_id));
+  }
+
+  /** Existing employees a preview would link to this portal: their manager now, and whether another portal links them. */
+  async joiningEmployees(accountId: string, connectionId: string, employeeIds: string[]): Promise<Map<string, JoiningEmployee>> {
+    if (!employeeIds.length) return new Map();
+    const rows = await queryRows<{ id: string; manager_id: string | null; linked_elsewhere: boolean }>(
       this.db.manager,
-      `SELECT bitrix24_user_id, employee_id, state FROM bitrix24_user_link WHERE connection_id = $1 AND bitrix24_user_id = ANY($2::int[])`,
-      [connectionId, userIds],
+      `SELECT e.id, e.manager_id,
+              EXISTS (SELECT 1 FROM bitrix24_user_link o WHERE o.employee_id = e.id AND o.connection_id <> $2 AND o.state <> 'deleted') AS linked_elsewhere
+         FROM employee e WHERE e.account_id = $1 AND e.id = ANY($3::uuid[])`,
+      [accountId, connectionId, employeeIds],
     );
-    return new Map(rows.map((r) => [r.bitrix24_user_id, { employeeId: r.employee_id, state: r.state }]));
+    return new Map(rows.map((r) => [r.id, { managerId: r.manager_id, linkedElsewhere: r.linked_elsewhere }]));
+  }
+
+  /** Report names ("Last First", untagged) of the account's employees. */
+  async employeeNames(accountId: string, employeeIds: string[]): Promise<Map<string, string>> {
+    if (!employeeIds.length) return new Map();
+    const rows = await queryRows<{ id: string; name: string }>(this.db.manager, `SELECT e.id, ${untaggedNameSql('e')} AS name FROM employee e WHERE e.account_id = $1 AND e.id = ANY($2::uuid[])`, [accountId, employeeIds]);
+    return new Map(rows.map((r) => [r.id, r.name]));
   }
 
   async applyHeads(connectionId: string, heads: Map<number, DepartmentHeads>): Promise<void> {
@@ -214,26 +260,14 @@ export class DepartmentStore {
     );
   }
 
-  /**
-   * employee.manager_id from the first UF_DEPARTMENT department, as managerOf()
-   * (rules/heads.rule.ts) decides: its head manages its members, its supervisor manages the
-   * head, nobody manages themselves. Written in SQL so 100,000 people cost one statement;
-   * only employees whose oldest live link is this portal's (an employee of two portals
-   * takes the manager of the portal they were linked from first), and only changed rows.
-   */
-  async applyManagers(accountId: string, connectionId: string): Promise<void> {
+  /** employee.manager_id as planDepartmentPeople decided (only the changed rows are given, and only rows that differ are written). */
+  async applyManagers(accountId: string, changes: ManagerChange[]): Promise<void> {
+    if (!changes.length) return;
     await this.db.query(
-      `UPDATE employee e SET manager_id = m.manager_id, updated_at = now()
-         FROM (SELECT l.employee_id,
-                      nullif(CASE WHEN d.head_employee_id = l.employee_id THEN d.supervisor_employee_id ELSE d.members_manager_id END, l.employee_id) AS manager_id
-                 FROM bitrix24_user_link l
-                 LEFT JOIN department d ON d.connection_id = l.connection_id AND d.kind = 'bitrix24' AND d.bitrix24_id = l.department_ids[1]
-                WHERE l.connection_id = $2 AND l.state <> 'deleted'
-                  AND NOT EXISTS (SELECT 1 FROM bitrix24_user_link o
-                                   WHERE o.employee_id = l.employee_id AND o.connection_id <> l.connection_id AND o.state <> 'deleted'
-                                     AND (o.linked_at, o.connection_id) < (l.linked_at, l.connection_id))) AS m
-        WHERE e.id = m.employee_id AND e.account_id = $1 AND e.manager_id IS DISTINCT FROM m.manager_id`,
-      [accountId, connectionId],
+      `UPDATE employee e SET manager_id = t.manager_id, updated_at = now()
+         FROM unnest($2::uuid[], $3::uuid[]) AS t(id, manager_id)
+        WHERE e.id = t.id AND e.account_id = $1 AND e.manager_id IS DISTINCT FROM t.manager_id`,
+      [accountId, changes.map((c) => c.employeeId), changes.map((c) => c.managerId)],
     );
   }
 }

@@ -7,13 +7,19 @@ import { DepartmentStore } from './department-store';
 import {
   cleanDepartments,
   DepartmentChange,
+  departmentsAfterExport,
   departmentsInScope,
   DepartmentScope,
   isUserInDepartmentScope,
   planDepartmentTree,
   portalNodeName,
+  planDepartmentHeads,
+  planManagers,
+  PlannedLinkChanges,
+  plannedNewPeople,
+  plannedPortalPeople,
+  PortalPerson,
   readDepartmentScope,
-  resolveHeads,
   treeParents,
 } from './rules';
 import type { RunItem } from './sync-run.types';
@@ -30,8 +36,16 @@ const CHANGE_OUTCOME = {
 const changeItems = (changes: DepartmentChange[]): RunItem[] =>
   changes.map((c) => ({ bitrix24UserId: null, employeeId: null, outcome: CHANGE_OUTCOME[c.kind], reason: null, name: c.name, details: { bitrix24DepartmentId: c.bitrix24Id, ...c.details } }));
 
-/** Bump when memberships, heads or managers are derived differently (the SQL in DepartmentStore); the rule's own code is in it. */
-const PEOPLE_DERIVATION_VERSION = settingsFingerprint({ revision: 1, heads: String(resolveHeads), parents: String(treeParents) });
+/** What a preview would have written before its department phase (sync-engine.service.ts PreviewMemory). */
+export interface PlannedPeopleChanges extends PlannedLinkChanges {
+  /** The tree the preview read (null: it read none, the stored tree stands). */
+  tree: Bitrix24Department[] | null;
+}
+
+const headUserIds = (departments: Array<{ headUserId: number | null }>): number[] => [...new Set(departments.map((d) => d.headUserId).filter((u): u is number => u !== null))];
+
+/** Bump when memberships, heads or managers are derived differently in SQL (DepartmentStore); the planners' own code is in it. */
+const PEOPLE_DERIVATION_VERSION = settingsFingerprint({ revision: 1, code: [planDepartmentHeads, planManagers, treeParents].map((fn) => String(fn)) });
 
 export interface DepartmentRunScope {
   scope: DepartmentScope;
@@ -49,6 +63,9 @@ export interface DepartmentRunScope {
  */
 @Injectable()
 export class DepartmentSync {
+  /** Links per page of the department phase: a page's rows and plan stay small in memory (tests make it small to cross page ends). */
+  peoplePageSize = 10_000;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly store: DepartmentStore,
@@ -79,9 +96,7 @@ export class DepartmentSync {
       items = changeItems(plan.changes);
       const now = new Date();
       const firstSeen = new Map(stored.map((d) => [d.bitrix24Id, d.firstSeenAt]));
-      const returned = new Set(fetched.map((d) => d.bitrix24Id));
-      // Absent departments keep their place (their children may still hang under them).
-      const all = [...stored.filter((d) => !returned.has(d.bitrix24Id)), ...fetched];
+      const all = departmentsAfterExport(stored, fetched);
       const parents = treeParents(all);
       const inScope = departmentsInScope(all.map((d) => ({ bitrix24Id: d.bitrix24Id, firstSeenAt: firstSeen.get(d.bitrix24Id) ?? now })), parents, scope, connection.departmentScopeSavedAt);
       await this.store.applyTree(m, accountId, connection.id, portalId, plan, all.map((d) => ({ bitrix24Id: d.bitrix24Id, treeParentBitrix24Id: parents.get(d.bitrix24Id) ?? null, inScope: inScope.has(d.bitrix24Id) })));
@@ -115,27 +130,71 @@ export class DepartmentSync {
 
   /**
    * After the people: memberships, heads (and why one is missing — reported when that
-   * changes), supervisors, and each employee's manager.
+   * changes), supervisors, and each employee's manager (reported when it changes).
    */
-  async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity): Promise<RunItem[]> {
-    // Nothing they derive from changed since they were last derived: the same rows, the same head problems (none new).
+  async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity, runId: string): Promise<RunItem[]> {
+    // Nothing they derive from changed since they were last derived: the same rows, nothing to report (issue 12).
     const inputs = await this.store.peopleInputs(accountId, connection.id, connection.syncManagers, PEOPLE_DERIVATION_VERSION);
     if (inputs.current === inputs.derivedFrom) return [];
     await this.store.syncMemberships(connection.id);
     const departments = await this.store.load(connection.id);
-    const parents = treeParents(departments);
-    const people = await this.store.linkedPeople(connection.id, [...new Set(departments.map((d) => d.headUserId).filter((u): u is number => u !== null))]);
-    const heads = resolveHeads(departments, parents, people, connection.syncManagers);
-    await this.store.applyHeads(connection.id, heads);
-    await this.store.applyManagers(accountId, connection.id);
-    const items: RunItem[] = [];
-    for (const d of departments) {
-      const problem = heads.get(d.bitrix24Id)?.headProblem ?? null;
-      if (problem && problem !== d.headProblem) {
-        items.push({ bitrix24UserId: d.headUserId, employeeId: people.get(d.headUserId!)?.employeeId ?? null, outcome: 'head_unresolved', reason: problem, name: d.name, details: { bitrix24DepartmentId: d.bitrix24Id, headBitrix24UserId: d.headUserId } });
-      }
+    const heads = planDepartmentHeads(departments, await this.store.portalPeople(accountId, connection.id, { userIds: headUserIds(departments) }), connection.syncManagers);
+    await this.store.applyHeads(connection.id, heads.heads);
+    const created = await this.store.createdInRun(runId);
+    const items = [...heads.items];
+    for await (const page of this.peoplePages(accountId, connection.id)) {
+      for (const p of page) p.createdThisRun = created.has(p.employeeId);
+      const plan = planManagers(page, heads);
+      await this.store.applyManagers(accountId, plan.managers);
+      items.push(...plan.items);
     }
     await this.store.rememberPeopleInputs(accountId, connection.id, inputs.current);
-    return items;
+    return this.named(accountId, items);
+  }
+
+  /**
+   * A preview's department phase (issue 14): the heads, supervisors and managers syncPeople
+   * would set after the people the preview planned, reported the same way; nothing written.
+   * Memberships are the links' UF_DEPARTMENT lists, already reported as "departments"
+   * among an employee's changed fields; here they only decide who manages whom.
+   */
+  async previewPeople(accountId: string, connection: Bitrix24ConnectionEntity, planned: PlannedPeopleChanges): Promise<RunItem[]> {
+    const stored = await this.store.load(connection.id);
+    // The tree the real run's syncTree would have stored first, with the reasons stored so far.
+    const problems = new Map(stored.map((d) => [d.bitrix24Id, d.headProblem]));
+    const departments = planned.tree ? departmentsAfterExport(stored, cleanDepartments(planned.tree)).map((d) => ({ ...d, headProblem: problems.get(d.bitrix24Id) ?? null })) : stored;
+    const joining = await this.store.joiningEmployees(accountId, connection.id, planned.newLinks.filter((l) => !l.created).map((l) => l.employeeId));
+    const newPeople = plannedNewPeople(planned, joining);
+    const headIds = headUserIds(departments);
+    const headSet = new Set(headIds);
+    const headPeople = [...plannedPortalPeople(await this.store.portalPeople(accountId, connection.id, { userIds: headIds }), planned), ...newPeople.filter((p) => headSet.has(p.bitrix24UserId))];
+    const heads = planDepartmentHeads(departments, headPeople, connection.syncManagers);
+    const items = [...heads.items];
+    for await (const page of this.peoplePages(accountId, connection.id)) items.push(...planManagers(plannedPortalPeople(page, planned), heads).items);
+    items.push(...planManagers(newPeople, heads).items);
+    // Employees and managers the preview would create have no id (as in its other items).
+    const created = new Set(planned.newLinks.filter((l) => l.created).map((l) => l.employeeId));
+    const known = (id: unknown) => (typeof id === 'string' && created.has(id) ? null : id);
+    return this.named(
+      accountId,
+      items.map((i) => ({ ...i, employeeId: known(i.employeeId) as string | null, details: i.outcome === 'manager_changed' ? { ...i.details, managerId: known(i.details?.managerId) } : i.details })),
+    );
+  }
+
+  private async *peoplePages(accountId: string, connectionId: string): AsyncGenerator<PortalPerson[]> {
+    let afterUserId = 0;
+    for (;;) {
+      const page = await this.store.portalPeople(accountId, connectionId, { afterUserId, limit: this.peoplePageSize });
+      if (page.length) yield page;
+      if (page.length < this.peoplePageSize) return;
+      afterUserId = page[page.length - 1].bitrix24UserId;
+    }
+  }
+
+  /** Employees' items carry the employee's report name (department items already have theirs). */
+  private async named(accountId: string, items: RunItem[]): Promise<RunItem[]> {
+    const ids = items.filter((i) => i.name === null && i.employeeId).map((i) => i.employeeId!);
+    const names = await this.store.employeeNames(accountId, [...new Set(ids)]);
+    return items.map((i) => (i.name === null && i.employeeId ? { ...i, name: names.get(i.employeeId) ?? null } : i));
   }
 }

@@ -11,11 +11,11 @@ import type { Bitrix24Client } from '../bitrix24/client/bitrix24-client';
 import { Bitrix24Error } from '../bitrix24/client/bitrix24-error';
 import { ChunkPlan, ChunkSettings, ChunkState, ExistingLink, planChunk, PLAN_RULES_VERSION } from './chunk-plan';
 import { isSettled, settingsFingerprint } from './user-fingerprint';
-import { CountryCode, evaluateRemovalGuard, isExportTrustworthy } from './rules';
+import { CountryCode, evaluateRemovalGuard, isExportTrustworthy, LinkState, PlannedLink } from './rules';
 import { countItems, RunCheckpoint, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { IdRange, Removal, SyncStore } from './sync-store';
-import { DepartmentRunScope, DepartmentSync } from './department-sync.service';
+import { DepartmentRunScope, DepartmentSync, PlannedPeopleChanges } from './department-sync.service';
 import { untaggedNameSql } from '../employees/employee-sql';
 
 /** How long pages that change nothing may go without writing the run's progress. */
@@ -93,8 +93,10 @@ export class SyncEngine {
     if (treeFirst) {
       // A preview reports the tree's changes and reads the selection against the tree as stored.
       const tree = await client.departments();
-      if (ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, tree));
-      else await this.departments.syncTree(ctx.accountId, ctx.connection, tree, (manager, items) => this.recordItems(ctx, items, manager));
+      if (ctx.dryRun) {
+        ctx.preview.tree = tree;
+        await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, tree));
+      } else await this.departments.syncTree(ctx.accountId, ctx.connection, tree, (manager, items) => this.recordItems(ctx, items, manager));
       ctx.useScope(await this.departments.runScope(ctx.connection, { fromRules: ctx.dryRun }));
     }
     // A resumed attempt reads only the users after the checkpoint (keyset `>ID`,
@@ -126,8 +128,10 @@ export class SyncEngine {
       throw error;
     }
     // A preview reports the tree's changes and writes no department row.
-    if (!treeFirst && ctx.dryRun) await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, departments));
-    else if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
+    if (!treeFirst && ctx.dryRun) {
+      ctx.preview.tree = departments;
+      await this.recordItems(ctx, await this.departments.previewTree(ctx.connection, departments));
+    } else if (!treeFirst) await this.departments.syncTree(ctx.accountId, ctx.connection, departments, (manager, items) => this.recordItems(ctx, items, manager));
     // The export reached its end without an error: only now may absence mean "deleted".
     const links = await this.store.countLinks(ctx.connectionId);
     const trusted = isExportTrustworthy({ complete: true, readByAdministrator: true, returnedCount: ctx.processed, linkedCount: links.total });
@@ -154,9 +158,11 @@ export class SyncEngine {
 
   /** Memberships, heads and managers follow the people this run imported (and removed). */
   private async withPeople(ctx: RunContext, result: RunResult): Promise<RunResult> {
-    // Memberships, heads and managers are derived from what real runs wrote: not previewed.
-    if (ctx.dryRun) return result;
-    await this.recordItems(ctx, await this.departments.syncPeople(ctx.accountId, ctx.connection));
+    // A preview plans them from what it would have written (PreviewMemory), the same way.
+    const items = ctx.dryRun
+      ? await this.departments.previewPeople(ctx.accountId, ctx.connection, ctx.preview.plannedPeople(result.guard?.held !== true))
+      : await this.departments.syncPeople(ctx.accountId, ctx.connection, ctx.runId);
+    await this.recordItems(ctx, items);
     return { ...result, counters: ctx.counters };
   }
 
@@ -200,6 +206,7 @@ export class SyncEngine {
     const plan = state ? planChunk(users, state, ctx.settings, randomUUID) : null;
     if (ctx.dryRun && plan) ctx.preview.remember(plan);
     const removals: Removal[] = [...(plan?.pendingDismissals ?? []), ...(end?.removals ?? [])];
+    if (ctx.dryRun) ctx.preview.rememberRemovals(removals);
     const counters = countItems(structuredClone(ctx.counters), [...(plan?.items ?? []), ...(end?.items ?? [])]);
     const processed = ctx.processed + users.length;
     const unseenInRange = state?.unseenInRange ?? [];
@@ -336,10 +343,28 @@ export class SyncEngine {
 class PreviewMemory {
   private readonly createdByEmail = new Map<string, string>();
   private readonly linkedEmployees = new Set<string>();
+  private readonly newLinks: PlannedLink[] = [];
+  private readonly linkUpdates = new Map<number, { state: LinkState; departmentIds: number[] }>();
+  private readonly removals = new Map<number, Removal['kind']>();
+  /** The department tree the preview read. */
+  tree: Bitrix24Department[] | null = null;
 
   remember(plan: ChunkPlan): void {
     for (const e of plan.newEmployees) if (e.fields.email) this.createdByEmail.set(e.fields.email, e.id);
-    for (const l of plan.newLinks) this.linkedEmployees.add(l.employeeId);
+    for (const l of plan.newLinks) {
+      this.linkedEmployees.add(l.employeeId);
+      this.newLinks.push({ bitrix24UserId: l.bitrix24UserId, employeeId: l.employeeId, state: l.state, departmentIds: l.departmentIds, created: l.matchedBy === 'created' });
+    }
+    for (const u of plan.linkUpdates) this.linkUpdates.set(u.bitrix24UserId, { state: u.state, departmentIds: u.departmentIds });
+  }
+
+  rememberRemovals(removals: Removal[]): void {
+    for (const r of removals) this.removals.set(r.bitrix24UserId, r.kind);
+  }
+
+  /** What the real run's department phase would find (removals applied unless the guard would hold them). */
+  plannedPeople(removalsApplied: boolean): PlannedPeopleChanges {
+    return { tree: this.tree, newLinks: this.newLinks, linkUpdates: this.linkUpdates, removals: this.removals, removalsApplied };
   }
 
   seeEarlierChunks(state: ChunkState): void {

@@ -21,6 +21,8 @@ export const OUTCOMES = [
   'department_returned',
   /** A head who is not imported: the department's head stays empty; reason = rules/heads.rule.ts HeadProblem. */
   'head_unresolved',
+  /** An employee's manager (managerId) changed; details: managerId, managerBitrix24UserId, previousManagerId, bitrix24DepartmentId. */
+  'manager_changed',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

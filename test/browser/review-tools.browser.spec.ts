@@ -2,8 +2,9 @@
  * Review tools in a real Chromium (playwright-core + /usr/bin/chromium), on the simulator:
  * the first import previewed and then applied, one person checked step by step and imported
  * on demand, a skipped person (ambiguous_email) linked by hand to a chosen employee and the
- * link surviving the next sync, "never match" (confirmed first) and "match again"; axe-core
- * with zero violations at 1280×800 and 375×812.
+ * link surviving the next sync, "never match" (confirmed first) and "match again", a preview
+ * of a head who cannot be set and a manager who would change; axe-core with zero violations
+ * at 1280×800 and 375×812.
  *
  * The steps share one page and run in order; each builds on the one before.
  */
@@ -218,6 +219,51 @@ suite('review tools in Chromium: preview then apply, one-person check, a manual 
 
       const audit = (await api('/audit-events')).body.items as Array<{ action: string; bitrix24UserId: number }>;
       expect(audit.map((a) => `${a.action}:${a.bitrix24UserId}`)).toEqual(['user_exclusion.removed:4', 'user_link.removed:4', 'user_link.set:3', 'user_check.applied:5']);
+      expect(pageErrors).toEqual([]);
+    },
+    STEP,
+  );
+
+  it(
+    'a preview reports a head that cannot be set and a manager that would change, in words (English and Russian), as the real run then does',
+    async () => {
+      // A new Sales department headed by #4 (skipped: no email), and #2 moved into it: #2 would lose their manager.
+      env.sim.addDepartment({ ID: '2', NAME: 'Sales', PARENT: '1', UF_HEAD: '4', SORT: '600' });
+      env.sim.updateUser(2, { UF_DEPARTMENT: [2] });
+      const managerOf2 = async () => (await employeeByBitrix24Id(env.t, connectionId, 2))!.manager_id;
+      const managerBefore = await managerOf2();
+      expect(managerBefore).not.toBeNull();
+      await openTab('data-access');
+      const previous = (await lastRun().getAttribute('data-run-id')) ?? '';
+      await byTestId('preview-button').click();
+      await waitForFinishedRun(true, previous);
+      const previewed = { departments: await count('department_created'), heads: await count('head_unresolved'), managers: await count('manager_changed') };
+      expect(previewed).toEqual({ departments: 1, heads: 1, managers: 1 });
+      const group = lastRun().locator('[data-testid="summary-departments"]');
+      expect(await group.getAttribute('aria-label')).toBe('Departments and managers');
+      expect(await group.textContent()).toContain('Managers changed');
+      expect(await managerOf2()).toBe(managerBefore);
+
+      // The preview's report says why, person by person.
+      await openTab('history');
+      await byTestId('history-open').first().click();
+      const managerItem = page.locator('[data-testid="report-item"][data-outcome="manager_changed"]');
+      await managerItem.waitFor();
+      expect(await managerItem.textContent()).toContain('no manager now');
+      const headItem = page.locator('[data-testid="report-item"][data-outcome="head_unresolved"]');
+      expect(await headItem.textContent()).toContain('head: Bitrix24 user #4');
+      expect(await headItem.textContent()).toContain('The head is not imported');
+      await byTestId('language-switch').selectOption('ru');
+      await page.waitForFunction(() => /руководителя больше нет/.test(document.querySelector('[data-testid="report-item"][data-outcome="manager_changed"]')?.textContent ?? ''));
+      expect(await page.locator('[data-testid="report-item"][data-outcome="manager_changed"]').textContent()).toContain('Сменился руководитель');
+      expect(await problemsAtBothSizes(['history', 'data-access'])).toEqual([]);
+      expect(await lastRun().locator('[data-testid="summary-departments"]').getAttribute('aria-label')).toBe('Подразделения и руководители');
+      await byTestId('language-switch').selectOption('en');
+
+      await openTab('data-access');
+      await synchronizeOnPage();
+      expect({ departments: await count('department_created'), heads: await count('head_unresolved'), managers: await count('manager_changed') }).toEqual(previewed);
+      expect(await managerOf2()).toBeNull();
       expect(pageErrors).toEqual([]);
     },
     STEP,

@@ -42,7 +42,8 @@ export class SyncRunDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt: string | null;
   @ApiProperty({ type: RunProgressDto }) progress: RunProgressDto;
   @ApiProperty({
-    description: 'One count per outcome (created, linked_by_email, updated, unchanged, skipped, dismissed, deleted, reactivated, removed_from_responsible, phone_rejected) and skippedByReason',
+    description:
+      'One count per outcome (created, linked_by_email, updated, unchanged, skipped, dismissed, deleted, reactivated, removed_from_responsible, phone_rejected, out_of_scope, back_in_scope, department_created/renamed/moved/absent/returned, head_unresolved, manager_changed) and skippedByReason',
     example: { created: 10, skipped: 2, skippedByReason: { missing_email: 2 } },
   })
   counters: Record<string, unknown>;
@@ -78,7 +79,12 @@ export class RunItemDto {
   @ApiProperty({ enum: OUTCOMES }) outcome: string;
   @ApiProperty({ nullable: true, type: String, description: `For skipped: ${SKIP_REASONS.join(', ')}` }) reason: string | null;
   @ApiProperty({ nullable: true, type: String }) name: string | null;
-  @ApiProperty({ nullable: true, description: 'e.g. changedFields for updated, field and value for phone_rejected' }) details: Record<string, unknown> | null;
+  @ApiProperty({
+    nullable: true,
+    description:
+      'e.g. changedFields for updated, field and value for phone_rejected; for manager_changed: managerId (null in a preview when the manager would be a new employee), managerBitrix24UserId, previousManagerId, bitrix24DepartmentId (the first department, which decides); for head_unresolved: bitrix24DepartmentId, headBitrix24UserId',
+  })
+  details: Record<string, unknown> | null;
 }
 
 export class RunItemPageDto {

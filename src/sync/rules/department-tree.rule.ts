@@ -120,6 +120,16 @@ export function planDepartmentTree(stored: StoredDepartment[], fetched: CleanDep
 }
 
 /**
+ * The portal's departments once a complete export is stored: the ones it returned as it
+ * returned them, plus the absent ones, which keep their place (their children may still
+ * hang under them).
+ */
+export function departmentsAfterExport<T extends CleanDepartment>(stored: T[], fetched: CleanDepartment[]): Array<T | CleanDepartment> {
+  const returned = new Set(fetched.map((d) => d.bitrix24Id));
+  return [...stored.filter((d) => !returned.has(d.bitrix24Id)), ...fetched];
+}
+
+/**
  * Where each department hangs in our tree: its Bitrix24 parent when that is a department
  * of the same portal (present or absent: an absent parent keeps its children until
  * Bitrix24 moves them), else null = directly under the portal node. A loop (A under B

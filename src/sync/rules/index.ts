@@ -12,3 +12,4 @@ export * from './schedule.rule';
 export * from './department-tree.rule';
 export * from './department-scope.rule';
 export * from './heads.rule';
+export * from './department-people.rule';

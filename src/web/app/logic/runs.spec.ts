@@ -109,7 +109,10 @@ describe('run wording', () => {
     [{ outcome: 'skipped', reason: 'invalid_email', details: { value: 'ivan@@corp' } }, ['value: “ivan@@corp”']],
     [{ outcome: 'phone_rejected', reason: 'not_a_phone_number', details: { field: 'WORK_PHONE', value: 'call me' } }, ['value: “call me”']],
     [{ outcome: 'skipped', reason: 'missing_email', details: null }, []],
-  ])('says what is behind a skip: %j', (item, lines) => {
+    [{ outcome: 'manager_changed', reason: null, details: { managerId: null, managerBitrix24UserId: 12, previousManagerId: 'e1', bitrix24DepartmentId: 3 } }, ['new manager: Bitrix24 user #12']],
+    [{ outcome: 'manager_changed', reason: null, details: { managerId: null, managerBitrix24UserId: null, previousManagerId: 'e1', bitrix24DepartmentId: 3 } }, ['no manager now']],
+    [{ outcome: 'head_unresolved', reason: 'not_imported', details: { bitrix24DepartmentId: 3, headBitrix24UserId: 40 } }, ['head: Bitrix24 user #40']],
+  ])('says what is behind a skip, a manager change, a head not set: %j', (item, lines) => {
     expect(itemFacts(item).map((l) => en(l.key, l.vars))).toEqual(lines);
   });
 });

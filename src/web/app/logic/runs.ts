@@ -11,8 +11,8 @@ import type { Formatters } from './format';
 export const PRIMARY_OUTCOMES = ['created', 'linked_by_email', 'updated', 'unchanged', 'skipped'] as const;
 /** What else happened to some of them: shown beside the sum, never added into it. */
 export const FOLLOW_UP_OUTCOMES = ['dismissed', 'deleted', 'reactivated', 'out_of_scope', 'back_in_scope', 'removed_from_responsible', 'phone_rejected'] as const;
-/** The tree's changes (issue 13): items without a person, counted apart. */
-export const DEPARTMENT_OUTCOMES = ['department_created', 'department_renamed', 'department_moved', 'department_absent', 'department_returned', 'head_unresolved'] as const;
+/** The tree's changes (issue 13), heads that cannot be set and managers that changed: counted apart. */
+export const DEPARTMENT_OUTCOMES = ['department_created', 'department_renamed', 'department_moved', 'department_absent', 'department_returned', 'head_unresolved', 'manager_changed'] as const;
 export const ALL_OUTCOMES = [...PRIMARY_OUTCOMES, ...FOLLOW_UP_OUTCOMES, ...DEPARTMENT_OUTCOMES];
 
 export const ACTIVE_STATUSES = new Set(['queued', 'running']);
@@ -131,7 +131,8 @@ export function itemValue(item: { outcome: string; details: Record<string, unkno
 
 /**
  * What the run recorded behind a skip, in words: the offending value, who holds the email
- * address, how many employees share it, the account type that is out of scope.
+ * address, how many employees share it, the account type that is out of scope; who the new
+ * manager is, and which Bitrix24 user is the head that cannot be set.
  */
 export function itemFacts(item: { outcome: string; reason: string | null; details: Record<string, unknown> | null }): Line[] {
   const d = item.details ?? {};
@@ -141,6 +142,9 @@ export function itemFacts(item: { outcome: string; reason: string | null; detail
   if (item.reason === 'email_linked_elsewhere' && typeof d.bitrix24UserId === 'number') facts.push({ key: 'run.held_by', vars: { id: d.bitrix24UserId } });
   if (item.reason === 'ambiguous_email' && typeof d.candidates === 'number') facts.push({ key: 'run.candidates', vars: { count: d.candidates } });
   if (item.reason === 'out_of_scope' && typeof d.userType === 'string' && d.userType) facts.push({ key: 'run.user_type', vars: { type: d.userType } });
+  // A manager is a department head, named by their Bitrix24 user (a preview has no employee id for a new one).
+  if (item.outcome === 'manager_changed') facts.push(typeof d.managerBitrix24UserId === 'number' ? { key: 'run.new_manager', vars: { id: d.managerBitrix24UserId } } : { key: 'run.no_manager' });
+  if (item.outcome === 'head_unresolved' && typeof d.headBitrix24UserId === 'number') facts.push({ key: 'run.head_user', vars: { id: d.headBitrix24UserId } });
   return facts;
 }
 
