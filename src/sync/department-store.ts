@@ -247,10 +247,10 @@ export class DepartmentStore {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
-  async applyHeads(connectionId: string, heads: Map<number, DepartmentHeads>): Promise<void> {
+  async applyHeads(connectionId: string, heads: Map<number, DepartmentHeads>, manager: EntityManager = this.db.manager): Promise<void> {
     const list = [...heads.entries()];
     if (!list.length) return;
-    await this.db.query(
+    await manager.query(
       `UPDATE department d SET head_employee_id = t.head, supervisor_employee_id = t.supervisor, members_manager_id = t.members_manager,
               head_problem = t.problem, updated_at = now()
          FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[]) AS t(id, head, supervisor, members_manager, problem)
@@ -261,9 +261,9 @@ export class DepartmentStore {
   }
 
   /** employee.manager_id as planDepartmentPeople decided (only the changed rows are given, and only rows that differ are written). */
-  async applyManagers(accountId: string, changes: ManagerChange[]): Promise<void> {
+  async applyManagers(accountId: string, changes: ManagerChange[], manager: EntityManager = this.db.manager): Promise<void> {
     if (!changes.length) return;
-    await this.db.query(
+    await manager.query(
       `UPDATE employee e SET manager_id = t.manager_id, updated_at = now()
          FROM unnest($2::uuid[], $3::uuid[]) AS t(id, manager_id)
         WHERE e.id = t.id AND e.account_id = $1 AND e.manager_id IS DISTINCT FROM t.manager_id`,

@@ -130,26 +130,35 @@ export class DepartmentSync {
 
   /**
    * After the people: memberships, heads (and why one is missing — reported when that
-   * changes), supervisors, and each employee's manager (reported when it changes).
+   * changes), supervisors, and each employee's manager (reported when it changes). `record`
+   * writes the items in the transaction of the writes they report (the run's checkpoint), so
+   * a run resumed after a kill in this phase reports each change once: what was written
+   * before the kill is no change any more.
    */
-  async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity, runId: string): Promise<RunItem[]> {
+  async syncPeople(accountId: string, connection: Bitrix24ConnectionEntity, runId: string, record: (manager: EntityManager, items: RunItem[]) => Promise<void>): Promise<void> {
     // Nothing they derive from changed since they were last derived: the same rows, nothing to report (issue 12).
     const inputs = await this.store.peopleInputs(accountId, connection.id, connection.syncManagers, PEOPLE_DERIVATION_VERSION);
-    if (inputs.current === inputs.derivedFrom) return [];
+    if (inputs.current === inputs.derivedFrom) return;
     await this.store.syncMemberships(connection.id);
     const departments = await this.store.load(connection.id);
     const heads = planDepartmentHeads(departments, await this.store.portalPeople(accountId, connection.id, { userIds: headUserIds(departments) }), connection.syncManagers);
-    await this.store.applyHeads(connection.id, heads.heads);
+    const headItems = await this.named(accountId, heads.items);
+    await this.db.transaction(async (m) => {
+      await this.store.applyHeads(connection.id, heads.heads, m);
+      await record(m, headItems);
+    });
     const created = await this.store.createdInRun(runId);
-    const items = [...heads.items];
     for await (const page of this.peoplePages(accountId, connection.id)) {
       for (const p of page) p.createdThisRun = created.has(p.employeeId);
       const plan = planManagers(page, heads);
-      await this.store.applyManagers(accountId, plan.managers);
-      items.push(...plan.items);
+      if (!plan.managers.length) continue;
+      const items = await this.named(accountId, plan.items);
+      await this.db.transaction(async (m) => {
+        await this.store.applyManagers(accountId, plan.managers, m);
+        await record(m, items);
+      });
     }
     await this.store.rememberPeopleInputs(accountId, connection.id, inputs.current);
-    return this.named(accountId, items);
   }
 
   /**

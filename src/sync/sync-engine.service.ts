@@ -159,10 +159,8 @@ export class SyncEngine {
   /** Memberships, heads and managers follow the people this run imported (and removed). */
   private async withPeople(ctx: RunContext, result: RunResult): Promise<RunResult> {
     // A preview plans them from what it would have written (PreviewMemory), the same way.
-    const items = ctx.dryRun
-      ? await this.departments.previewPeople(ctx.accountId, ctx.connection, ctx.preview.plannedPeople(result.guard?.held !== true))
-      : await this.departments.syncPeople(ctx.accountId, ctx.connection, ctx.runId);
-    await this.recordItems(ctx, items);
+    if (ctx.dryRun) await this.recordItems(ctx, await this.departments.previewPeople(ctx.accountId, ctx.connection, ctx.preview.plannedPeople(result.guard?.held !== true)));
+    else await this.departments.syncPeople(ctx.accountId, ctx.connection, ctx.runId, (manager, items) => this.recordItems(ctx, items, manager));
     return { ...result, counters: ctx.counters };
   }
 
