@@ -76,6 +76,7 @@ export class SyncEngine {
   async execute(run: SyncRunRow, stored: Bitrix24ConnectionEntity, control: RunControl): Promise<RunResult> {
     const connection = withPreviewedScope(run, stored);
     const ctx = new RunContext(run, connection, control);
+    if (ctx.dryRun && run.checkpoint) await this.restartPreview(ctx);
     // A run resumed after its export (or its event chunk) was committed only has its end left.
     if (ctx.checkpoint.stage !== 'export') return this.withPeople(ctx, await this.finish(ctx));
     // The run may wait out rate limits, operating-time blocks and 503 storms until its deadline.
@@ -83,6 +84,22 @@ export class SyncEngine {
     if (run.trigger === 'event' || !this.departments.needsTreeFirst(connection)) ctx.useScope(await this.departments.runScope(connection, { fromRules: ctx.dryRun }));
     if (run.trigger === 'event' && run.target_user_ids?.length) return this.executeEvent(ctx, client, run.target_user_ids);
     return this.executeFull(ctx, client);
+  }
+
+  /**
+   * A preview resumed after a kill or a hand-back starts over, in one transaction: what its
+   * committed chunks would have written lived only in the stopped process (PreviewMemory:
+   * later chunks' matching and the department phase need it), and a preview writes nothing
+   * else to resume from. Its report then is a clean preview's.
+   */
+  private async restartPreview(ctx: RunContext): Promise<void> {
+    const fresh: RunCheckpoint = { stage: 'export', afterUserId: null, unseen: [] };
+    await this.db.transaction(async (manager) => {
+      await this.commitCheckpoint(manager, ctx, { processed: 0, total: null, counters: {}, checkpoint: fresh });
+      await this.store.clearRunReport(manager, ctx.runId);
+    });
+    ctx.commit(0, {}, fresh);
+    ctx.total = null;
   }
 
   private async executeFull(ctx: RunContext, client: Bitrix24Client): Promise<RunResult> {

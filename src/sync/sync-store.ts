@@ -358,6 +358,12 @@ export class SyncStore {
     return rows.map((r) => ({ bitrix24UserId: r.bitrix24_user_id, employeeId: r.employee_id, kind: r.kind, fromState: r.from_state }));
   }
 
+  /** A run's items and held removals (a preview that starts over). */
+  async clearRunReport(manager: EntityManager, runId: string): Promise<void> {
+    await this.q(manager, `DELETE FROM sync_run_item WHERE run_id = $1`, [runId]);
+    await this.q(manager, `DELETE FROM sync_pending_removal WHERE run_id = $1`, [runId]);
+  }
+
   async clearPendingRemovals(manager: EntityManager, runId: string): Promise<void> {
     await this.q(manager, `DELETE FROM sync_pending_removal WHERE run_id = $1`, [runId]);
   }

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { DepartmentSync } from '../../src/sync/department-sync.service';
+import { RunAborted } from '../../src/sync/sync-engine.service';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { runItems, runPollerOnce, synchronize, waitForRun, type RunView } from '../support/sync';
@@ -172,5 +173,35 @@ describe('preview of departments, heads and managers', () => {
     const again = await synchronize(env.t, acme, connectionId);
     expect(again.counters.manager_changed ?? 0).toBe(0);
     expect(again.counters.head_unresolved ?? 0).toBe(0);
+  });
+
+  it('a preview stopped in its department phase starts over when resumed: the report of a clean preview, nothing written', async () => {
+    // Another department for a few people, headed by someone else: managers would change.
+    const movers = env.sim.users.filter((u) => u.ACTIVE === true && u.USER_TYPE === 'employee' && u.ID !== '1').slice(0, 6);
+    env.sim.addDepartment({ ID: '900', NAME: 'Task force', PARENT: '1', UF_HEAD: movers[0].ID });
+    for (const u of movers) env.sim.updateUser(u.ID as string, { UF_DEPARTMENT: [900] });
+    const clean = await preview();
+    const cleanReport = (await runItems(env.t, acme, clean.id)).map((i) => `${i.bitrix24UserId}:${i.outcome}:${i.reason ?? ''}:${JSON.stringify(i.details)}`).sort();
+    expect(cleanReport.filter((s) => s.includes(':manager_changed:')).length).toBeGreaterThan(0);
+
+    const before = await snapshot();
+    const departmentSync = env.t.app.get(DepartmentSync);
+    const previewPeople = departmentSync.previewPeople.bind(departmentSync);
+    let calls = 0;
+    const spy = jest.spyOn(departmentSync, 'previewPeople').mockImplementation(async (...args) => {
+      if (++calls === 1) throw new RunAborted('shutdown');
+      return previewPeople(...args);
+    });
+    try {
+      const run = await preview();
+      expect(calls).toBe(2);
+      const [row] = await env.t.dataSource.query(`SELECT attempt_log FROM sync_run WHERE id = $1`, [run.id]);
+      expect(row.attempt_log.map((a: { outcome: string }) => a.outcome)).toEqual(['handed_back', 'succeeded']);
+      expect(run.counters).toEqual(clean.counters);
+      expect((await runItems(env.t, acme, run.id)).map((i) => `${i.bitrix24UserId}:${i.outcome}:${i.reason ?? ''}:${JSON.stringify(i.details)}`).sort()).toEqual(cleanReport);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await snapshot()).toEqual(before);
   });
 });
