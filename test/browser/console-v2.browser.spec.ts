@@ -195,14 +195,23 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
     'sorts by email (both ways) as the API does, and explains a Dismissed link',
     async () => {
       const ids = () => page.locator('[data-testid="employee-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-employee-id')));
+      // The click re-renders the header first and loads the rows in an effect after it, so
+      // "not busy" alone can still be the previous order: wait for the API's order, then assert.
+      const expectOrder = async (sort: string) => {
+        const expected = ((await api(`/employees?limit=100&sort=${sort}`)).body.items as Employee[]).map((e) => e.id);
+        await page
+          .waitForFunction((want) => JSON.stringify(Array.from(document.querySelectorAll('[data-testid="employee-row"]')).map((r) => r.getAttribute('data-employee-id'))) === want, JSON.stringify(expected), { timeout: 10_000 })
+          .catch(() => undefined);
+        expect(await ids()).toEqual(expected);
+      };
       await byTestId('employee-sort-email').click();
       await waitForEmployees();
       expect(await page.locator('th:has([data-testid="employee-sort-email"])').getAttribute('aria-sort')).toBe('ascending');
-      expect(await ids()).toEqual(((await api('/employees?limit=100&sort=email')).body.items as Employee[]).map((e) => e.id));
+      await expectOrder('email');
       await byTestId('employee-sort-email').click();
       await waitForEmployees();
       expect(await page.locator('th:has([data-testid="employee-sort-email"])').getAttribute('aria-sort')).toBe('descending');
-      expect(await ids()).toEqual(((await api('/employees?limit=100&sort=-email')).body.items as Employee[]).map((e) => e.id));
+      await expectOrder('-email');
 
       await byTestId('employee-filter-dismissed').check();
       await waitForEmployees();
@@ -214,6 +223,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
       await byTestId('employee-filter-all').check();
       await byTestId('employee-sort-name').click();
       await waitForEmployees();
+      await expectOrder('name');
     },
     STEP,
   );
