@@ -43,6 +43,8 @@ export interface ScenarioResult extends RowsWritten {
   label: string;
   /** Users the portal returns (1 for the event scenario). */
   people: number;
+  /** Departments the portal returns (department.get pages ride in the same batches as the users'). */
+  departments: number;
   wallMs: number;
   peoplePerSecond: number;
   /** HTTP requests the simulator received (/rest/…, a batch is one) during the scenario. */
@@ -334,6 +336,7 @@ export class Harness {
       n: SCENARIOS[scenario].n,
       label: SCENARIOS[scenario].label,
       people,
+      departments: this.sim.departments.length,
       wallMs: Math.round(wallMs),
       peoplePerSecond: Math.round(people / (wallMs / 1000)),
       bitrix24RequestsSimulator: simRequests,
