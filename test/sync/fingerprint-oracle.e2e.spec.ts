@@ -4,6 +4,7 @@ import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { person } from '../support/people';
 import { runPollerOnce, waitForRun } from '../support/sync';
+import { directorySnapshot } from '../support/directory-snapshot';
 import { comparableReport, lockTable, waitUntil } from '../support/twin-portals';
 import { SyncWorker } from '../../src/sync/sync-worker.service';
 import { PortalSimulator } from '../simulator/portal-simulator';
@@ -57,37 +58,7 @@ async function startSide(): Promise<Side> {
   return { env, account, connectionId };
 }
 
-/**
- * What a side holds, in terms both databases share: an employee is named by the Bitrix24
- * users linked to it, else (a manual employee) by its name; every reference to an employee
- * (manager, head, responsible) by that key.
- */
-async function directory(side: Side): Promise<Record<string, unknown>> {
-  const q = (sql: string) => side.env.t.dataSource.query(sql);
-  // Users of the second portal are told apart by a prefix (connection ids differ between the databases).
-  const user = (l: string) => `(CASE WHEN ${l}.connection_id = '${side.connectionId}' THEN '' ELSE 'second:' END || ${l}.bitrix24_user_id)`;
-  const key = (alias: string) =>
-    `(SELECT coalesce((SELECT 'user ' || string_agg(${user('l')}, ',' ORDER BY ${user('l')}) FROM bitrix24_user_link l WHERE l.employee_id = ${alias}.id),
-                      'manual ' || ${alias}.first_name || ' ' || ${alias}.last_name))`;
-  const ofEmployee = (column: string) => `(SELECT ${key('x')} FROM employee x WHERE x.id = ${column})`;
-  return {
-    employees: await q(
-      `SELECT ${key('e')} AS key, e.first_name, e.last_name, e.middle_name, e.email, e.extension, e.source, e.active, ${ofEmployee('e.manager_id')} AS manager,
-              coalesce((SELECT array_agg(p.digits || ':' || p.source ORDER BY p.position) FROM employee_phone p WHERE p.employee_id = e.id), '{}') AS phones,
-              coalesce((SELECT array_agg(d.bitrix24_id ORDER BY x.position) FROM employee_department x JOIN department d ON d.id = x.department_id WHERE x.employee_id = e.id), '{}') AS departments,
-              EXISTS (SELECT 1 FROM responsible_employee r WHERE r.employee_id = e.id) AS responsible
-         FROM employee e ORDER BY 1`,
-    ),
-    links: await q(`SELECT ${user('l')} AS user, state, matched_by, department_ids, user_type FROM bitrix24_user_link l ORDER BY 1`),
-    exclusions: await q(`SELECT bitrix24_user_id FROM bitrix24_user_exclusion ORDER BY 1`),
-    departments: await q(
-      `SELECT d.connection_id = '${side.connectionId}' AS first_portal, d.kind, d.bitrix24_id, d.name, d.bitrix24_parent_id, d.head_bitrix24_user_id, d.present, d.in_scope, d.head_problem,
-              ${ofEmployee('d.head_employee_id')} AS head, ${ofEmployee('d.supervisor_employee_id')} AS supervisor, ${ofEmployee('d.members_manager_id')} AS members_manager
-         FROM department d WHERE d.kind = 'bitrix24' ORDER BY 1, d.bitrix24_id`,
-    ),
-    problems: await q(`SELECT ${user('p')} AS user, kind, reason, name, details FROM sync_problem p ORDER BY 1, 2`),
-  };
-}
+const sql = (side: Side) => (text: string) => side.env.t.dataSource.query(text);
 
 type Portal = (side: Side) => string;
 const first: Portal = (side) => side.connectionId;
@@ -147,7 +118,7 @@ describe('a re-sync that skips what its fingerprints call unchanged ends where a
     const expected = await comparableReport(reference.env.t, reference.account, await runOn(reference, act, portal));
     const report = await comparableReport(subject.env.t, subject.account, await runOn(subject, act, portal));
     expect(report).toEqual(expected);
-    expect(await directory(subject)).toEqual(await directory(reference));
+    expect(await directorySnapshot(sql(subject), subject.connectionId)).toEqual(await directorySnapshot(sql(reference), reference.connectionId));
     return report;
   };
 
@@ -185,6 +156,8 @@ describe('a re-sync that skips what its fingerprints call unchanged ends where a
       await api(s).patch(`/api/v1/employees/${await employeeOf(s, 4)}`).send({ firstName: 'Owner', email: 'typed@example.com', phones: ['+1 212 555 0100'] }).expect(200);
       await api(s).patch(`/api/v1/employees/${await employeeOf(s, 8)}`).send({ phones: [] }).expect(200);
       await api(s).patch(`/api/v1/employees/${await employeeOf(s, 5)}`).send({ extension: '77' }).expect(200);
+      // Employees are never deleted (deactivate instead): the refusal changes nothing either side.
+      await api(s).delete(`/api/v1/employees/${await employeeOf(s, 6)}`).expect(405);
     });
     const report = await syncBoth();
     // The extension only fills an empty one (seeds/002 item 4): the owner's stays.
@@ -272,13 +245,13 @@ describe('a re-sync that skips what its fingerprints call unchanged ends where a
     const edit = (s: Side) => async () => api(s).patch(`/api/v1/employees/${await employeeOf(s, 3)}`).send({ email: 'typed-mid-run@example.com' }).expect(200);
 
     // The subject's run is caught after planning the page, at its first write (the run's checkpoint), and the owner's edit lands then.
-    const sql = subject.env.t.dataSource;
+    const db = subject.env.t.dataSource;
     // Slow answers keep the run in its export (a second or more) while the lock is taken.
     subject.env.sim.faults.slow(1000);
     const runId: string = (await api(subject).post(`/api/v1/bitrix24/connections/${subject.connectionId}/sync`).expect(202)).body.id;
     // The request wakes the worker; the poller's tick would claim the run otherwise.
     const running = runPollerOnce(subject.env.t, false);
-    await waitUntil(async () => (await sql.query(`SELECT status FROM sync_run WHERE id = $1`, [runId]))[0].status === 'running', 'the run to start');
+    await waitUntil(async () => (await db.query(`SELECT status FROM sync_run WHERE id = $1`, [runId]))[0].status === 'running', 'the run to start');
     const lockClient = new Client({ connectionString: subject.env.t.database.url });
     await lockClient.connect();
     const lock = await lockTable(lockClient, subject.env.t.database.url!, 'sync_run');
