@@ -237,12 +237,15 @@ describe('a re-sync that skips what its fingerprints call unchanged ends where a
     await syncBoth();
   });
 
-  it('an owner’s edit committed while a run is between reading an employee and writing its link is still put back by the next run', async () => {
-    // User 3 moves department: the run plans them again (their employee unchanged) and writes their link.
-    onPortals((sim) => sim.updateUser(3, { UF_DEPARTMENT: [2] }));
+  // A run plans the user again (moved department, the employee unchanged) and writes their link; the owner's edit lands in between.
+  it.each<[string, number, Record<string, unknown>]>([
+    ['an e-mail', 3, { email: 'typed-mid-run@example.com' }],
+    ['phones removed', 8, { phones: [] }],
+  ])('%s the owner commits while a run is between reading the employee and writing its link is still undone by the next run', async (_label, bitrix24UserId, body) => {
+    onPortals((sim) => sim.updateUser(bitrix24UserId, { UF_DEPARTMENT: [2] }));
     await forgetFingerprints();
     const expectedMove = await comparableReport(reference.env.t, reference.account, await runOn(reference));
-    const edit = (s: Side) => async () => api(s).patch(`/api/v1/employees/${await employeeOf(s, 3)}`).send({ email: 'typed-mid-run@example.com' }).expect(200);
+    const edit = async (s: Side) => api(s).patch(`/api/v1/employees/${await employeeOf(s, bitrix24UserId)}`).send(body).expect(200);
 
     // The subject's run is caught after planning the page, at its first write (the run's checkpoint), and the owner's edit lands then.
     const db = subject.env.t.dataSource;
@@ -260,14 +263,14 @@ describe('a re-sync that skips what its fingerprints call unchanged ends where a
       'the page’s checkpoint to wait on the lock',
     );
     subject.env.sim.faults.slow(0);
-    await edit(subject)();
+    await edit(subject);
     await lock.release();
     await running;
     await lockClient.end();
     expect(await comparableReport(subject.env.t, subject.account, (await waitForRun(subject.env.t, subject.account, runId)).id)).toEqual(expectedMove);
 
-    // The reference plans from scratch: its next run puts Bitrix24's address back. So must the subject's.
-    await edit(reference)();
+    // The reference plans from scratch: its next run puts Bitrix24's value back. So must the subject's.
+    await edit(reference);
     const report = await syncBoth();
     expect(report.counters).toMatchObject({ updated: 1 });
     await syncBoth();
