@@ -11,7 +11,7 @@ import { SyncStore } from '../sync/sync-store';
 import { toRunDto } from '../sync/sync-runs.service';
 import { AuditEventsRepository } from './audit-events.repository';
 import { CheckUserDto, UserCheckDto } from './dto/user-check.dto';
-import { checkUser, notFetched } from './user-check';
+import { checkUser, notFetched, planCheck } from './user-check';
 
 /** An interactive check waits for Bitrix24 at most this long (a run waits much longer). */
 const CHECK_DEADLINE_MS = 20_000;
@@ -51,7 +51,11 @@ export class UserCheckService {
     const state = await this.store.loadChunkState(accountId, connectionId, users);
     // The department selection as a run applies it (the tree as stored).
     const { check: inDepartmentScope } = await this.departments.runScope(connection);
-    const result = checkUser(user, state, { edition: connection.edition, includeExtranet: connection.includeExtranet, defaultCountry: connection.defaultCountry as CountryCode, inDepartmentScope });
+    const settings = { edition: connection.edition, includeExtranet: connection.includeExtranet, defaultCountry: connection.defaultCountry as CountryCode, inDepartmentScope };
+    const plan = planCheck(user, state, settings);
+    // The department phase after that plan (apply's event run ends with it: SyncEngine.withPeople).
+    const manager = await this.departments.personManager(accountId, connection, plan, bitrix24UserId(user));
+    const result = checkUser(user, state, settings, { plan, manager });
     const run = input.apply ? await this.queue.requestUserRun(accountId, connectionId, bitrix24UserId(user), keyId) : null;
     if (run) {
       await this.audit.record(this.db.manager, { accountId, keyId, action: 'user_check.applied', connectionId, bitrix24UserId: bitrix24UserId(user), employeeId: result.employeeId, details: { runId: run.id, plannedOutcome: result.outcome } });

@@ -1,5 +1,6 @@
 import { bitrix24UserId, Bitrix24User, isBitrix24Active } from '../bitrix24/bitrix24-user';
-import { ChunkSettings, ChunkState, displayName, planChunk } from '../sync/chunk-plan';
+import { ChunkPlan, ChunkSettings, ChunkState, displayName, planChunk } from '../sync/chunk-plan';
+import type { PersonManager } from '../sync/department-sync.service';
 import { computeEmployeeChanges, EmployeeField } from '../sync/rules';
 import type { RunItem } from '../sync/sync-run.types';
 
@@ -35,6 +36,11 @@ export interface UserCheck {
   reason: string | null;
   employeeId: string | null;
   changes: FieldChange[];
+  /**
+   * The manager the import gives the person (the department phase's rule,
+   * DepartmentSync.personManager); null when the person is skipped or not fetched.
+   */
+  manager: PersonManager | null;
 }
 
 /** Skip reasons that come from the scope rule (org's department scope adds its own). */
@@ -64,16 +70,24 @@ export function notFetched(query: { bitrix24UserId?: number; email?: string }, f
     reason,
     employeeId: null,
     changes: [],
+    manager: null,
   };
+}
+
+/** The run's plan for just this user (a new employee's id is 'new'). */
+export function planCheck(user: Bitrix24User, state: ChunkState, settings: ChunkSettings): ChunkPlan {
+  return planChunk([user], state, settings, () => 'new');
 }
 
 /**
  * The steps for one fetched user, given what the database holds about them (the same
- * ChunkState a run loads) and the connection's settings.
+ * ChunkState a run loads) and the connection's settings; `manager` is what the department
+ * phase would give them after `plan` (the caller works it out from the stored tree).
  */
-export function checkUser(user: Bitrix24User, state: ChunkState, settings: ChunkSettings, newId: () => string = () => 'new'): UserCheck {
+export function checkUser(user: Bitrix24User, state: ChunkState, settings: ChunkSettings, known: { plan?: ChunkPlan; manager?: PersonManager | null } = {}): UserCheck {
   const id = bitrix24UserId(user);
-  const plan = planChunk([user], state, settings, newId);
+  const plan = known.plan ?? planCheck(user, state, settings);
+  const manager = known.manager ?? null;
   // The user's own item (others are follow-ups: phone_rejected, reactivated).
   const main: RunItem | undefined = plan.items.find((i) => !['phone_rejected', 'reactivated'].includes(i.outcome));
   const link = state.links.get(id) ?? null;
@@ -93,10 +107,11 @@ export function checkUser(user: Bitrix24User, state: ChunkState, settings: Chunk
       reason,
       employeeId: link?.employeeId ?? null,
       changes: [],
+      manager: null,
     };
   }
   if (main?.outcome === 'skipped') {
-    return { ...base, steps: stepsUntil('match', { fetched, match: { reason, details: main.details } }), outcome: 'skipped', reason, employeeId: null, changes: [] };
+    return { ...base, steps: stepsUntil('match', { fetched, match: { reason, details: main.details } }), outcome: 'skipped', reason, employeeId: null, changes: [], manager: null };
   }
 
   const employeeId = main?.employeeId ?? null;
@@ -119,6 +134,7 @@ export function checkUser(user: Bitrix24User, state: ChunkState, settings: Chunk
     ...(created ? { employee: created, phones: plan.phoneInserts.map((p) => p.digits) } : {}),
     ...(dismissal ? { dismissal: true } : {}),
     ...(reactivated ? { reactivated: true } : {}),
+    manager,
     rejectedPhones: plan.items.filter((i) => i.outcome === 'phone_rejected').map((i) => i.details),
   };
   return {
@@ -128,5 +144,6 @@ export function checkUser(user: Bitrix24User, state: ChunkState, settings: Chunk
     reason: null,
     employeeId: main?.outcome === 'created' ? null : employeeId,
     changes,
+    manager,
   };
 }

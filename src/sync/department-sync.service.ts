@@ -15,13 +15,18 @@ import {
   portalNodeName,
   planDepartmentHeads,
   planManagers,
+  plannedManager,
+  PlannedLink,
   PlannedLinkChanges,
   plannedNewPeople,
   plannedPortalPeople,
   PortalPerson,
+  PeopleDepartment,
+  DepartmentHeadsPlan,
   readDepartmentScope,
   treeParents,
 } from './rules';
+import type { ChunkPlan } from './chunk-plan';
 import type { RunItem } from './sync-run.types';
 import { settingsFingerprint } from './user-fingerprint';
 
@@ -42,10 +47,33 @@ export interface PlannedPeopleChanges extends PlannedLinkChanges {
   tree: Bitrix24Department[] | null;
 }
 
+/** The links a chunk plan would create, as the department phase's planners take them. */
+export const plannedLinksOf = (plan: Pick<ChunkPlan, 'newLinks'>): PlannedLink[] =>
+  plan.newLinks.map((l) => ({ bitrix24UserId: l.bitrix24UserId, employeeId: l.employeeId, state: l.state, departmentIds: l.departmentIds, created: l.matchedBy === 'created' }));
+
+/** One person's manager after their import (the check of one person, issue 14). */
+export interface PersonManager {
+  /** The department that decides it: the person's first department in UF_DEPARTMENT (null: none). */
+  bitrix24DepartmentId: number | null;
+  managerEmployeeId: string | null;
+  managerBitrix24UserId: number | null;
+  managerName: string | null;
+  /** The employee's manager now (null for a person not imported yet, or without one). */
+  previousManagerId: string | null;
+  /** The import writes a different manager (for a person created by it: any manager at all). */
+  changed: boolean;
+  /**
+   * Why there is no manager, or why this portal does not set it: sync_managers_off,
+   * no_department, the head_unresolved reason of the department (not_imported,
+   * out_of_scope, not_active), link_deleted, managed_elsewhere; null otherwise.
+   */
+  reason: string | null;
+}
+
 const headUserIds = (departments: Array<{ headUserId: number | null }>): number[] => [...new Set(departments.map((d) => d.headUserId).filter((u): u is number => u !== null))];
 
 /** Bump when memberships, heads or managers are derived differently in SQL (DepartmentStore); the planners' own code is in it. */
-const PEOPLE_DERIVATION_VERSION = settingsFingerprint({ revision: 1, code: [planDepartmentHeads, planManagers, treeParents].map((fn) => String(fn)) });
+const PEOPLE_DERIVATION_VERSION = settingsFingerprint({ revision: 1, code: [planDepartmentHeads, planManagers, plannedManager, treeParents].map((fn) => String(fn)) });
 
 export interface DepartmentRunScope {
   scope: DepartmentScope;
@@ -174,10 +202,7 @@ export class DepartmentSync {
     const departments = planned.tree ? departmentsAfterExport(stored, cleanDepartments(planned.tree)).map((d) => ({ ...d, headProblem: problems.get(d.bitrix24Id) ?? null })) : stored;
     const joining = await this.store.joiningEmployees(accountId, connection.id, planned.newLinks.filter((l) => !l.created).map((l) => l.employeeId));
     const newPeople = plannedNewPeople(planned, joining);
-    const headIds = headUserIds(departments);
-    const headSet = new Set(headIds);
-    const headPeople = [...plannedPortalPeople(await this.store.portalPeople(accountId, connection.id, { userIds: headIds }), planned), ...newPeople.filter((p) => headSet.has(p.bitrix24UserId))];
-    const heads = planDepartmentHeads(departments, headPeople, connection.syncManagers);
+    const heads = await this.plannedHeads(accountId, connection, departments, planned, newPeople);
     const items = [...heads.items];
     for await (const page of this.peoplePages(accountId, connection.id)) items.push(...planManagers(plannedPortalPeople(page, planned), heads).items);
     items.push(...planManagers(newPeople, heads).items);
@@ -188,6 +213,57 @@ export class DepartmentSync {
       accountId,
       items.map((i) => ({ ...i, employeeId: known(i.employeeId) as string | null, details: i.outcome === 'manager_changed' ? { ...i.details, managerId: known(i.details?.managerId) } : i.details })),
     );
+  }
+
+  /**
+   * The manager one person gets once a run imports them (`plan`: the chunk plan of just that
+   * person, as the check of one person makes it), from the stored tree: the real run's
+   * syncPeople plans it the same way (plannedManager is planManagers' rule). Null when the
+   * plan leaves no link for them (skipped).
+   */
+  async personManager(accountId: string, connection: Bitrix24ConnectionEntity, plan: ChunkPlan, bitrix24UserId: number): Promise<PersonManager | null> {
+    const planned: PlannedLinkChanges = {
+      newLinks: plannedLinksOf(plan),
+      linkUpdates: new Map(plan.linkUpdates.map((u) => [u.bitrix24UserId, { state: u.state, departmentIds: u.departmentIds }])),
+      removals: new Map(plan.pendingDismissals.map((d) => [d.bitrix24UserId, d.kind])),
+      // One person's run: the guard holds nobody alone (evaluateRemovalGuard).
+      removalsApplied: true,
+    };
+    const departments = await this.store.load(connection.id);
+    const joining = await this.store.joiningEmployees(accountId, connection.id, planned.newLinks.filter((l) => !l.created).map((l) => l.employeeId));
+    const newPeople = plannedNewPeople(planned, joining);
+    const stored = plannedPortalPeople(await this.store.portalPeople(accountId, connection.id, { userIds: [bitrix24UserId] }), planned);
+    const person = [...newPeople, ...stored].find((p) => p.bitrix24UserId === bitrix24UserId);
+    if (!person) return null;
+    const heads = await this.plannedHeads(accountId, connection, departments, planned, newPeople);
+    const manager = plannedManager(person, heads);
+    const known = manager.managerId !== null && manager.managerId !== person.employeeId && !newPeople.some((p) => p.createdThisRun && p.employeeId === manager.managerId);
+    const names = known ? await this.store.employeeNames(accountId, [manager.managerId!]) : new Map<string, string>();
+    const previousManagerId = person.createdThisRun ? null : person.managerId;
+    const reason = !connection.syncManagers
+      ? 'sync_managers_off'
+      : manager.decidedBy !== 'this_portal'
+        ? manager.decidedBy
+        : manager.managerId === null && person.firstDepartmentId === null
+          ? 'no_department'
+          : manager.headProblem;
+    return {
+      bitrix24DepartmentId: person.firstDepartmentId,
+      managerEmployeeId: manager.managerId,
+      managerBitrix24UserId: manager.managerBitrix24UserId,
+      managerName: manager.managerId === null ? null : (names.get(manager.managerId) ?? null),
+      previousManagerId,
+      changed: manager.decidedBy === 'this_portal' && manager.managerId !== previousManagerId,
+      reason,
+    };
+  }
+
+  /** Heads and supervisors after the links a preview or a check plans (the heads' stored links as the plan leaves them, and the new ones). */
+  private async plannedHeads(accountId: string, connection: Bitrix24ConnectionEntity, departments: PeopleDepartment[], planned: PlannedLinkChanges, newPeople: PortalPerson[]): Promise<DepartmentHeadsPlan> {
+    const headIds = headUserIds(departments);
+    const headSet = new Set(headIds);
+    const headPeople = [...plannedPortalPeople(await this.store.portalPeople(accountId, connection.id, { userIds: headIds }), planned), ...newPeople.filter((p) => headSet.has(p.bitrix24UserId))];
+    return planDepartmentHeads(departments, headPeople, connection.syncManagers);
   }
 
   private async *peoplePages(accountId: string, connectionId: string): AsyncGenerator<PortalPerson[]> {

@@ -15,7 +15,7 @@ import { CountryCode, evaluateRemovalGuard, isExportTrustworthy, LinkState, Plan
 import { countItems, RunCheckpoint, RunCounters, RunItem } from './sync-run.types';
 import { SyncRunRow, SyncRunsRepository } from './sync-runs.repository';
 import { IdRange, Removal, SyncStore } from './sync-store';
-import { DepartmentRunScope, DepartmentSync, PlannedPeopleChanges } from './department-sync.service';
+import { DepartmentRunScope, DepartmentSync, PlannedPeopleChanges, plannedLinksOf } from './department-sync.service';
 import { untaggedNameSql } from '../employees/employee-sql';
 
 /** How long pages that change nothing may go without writing the run's progress. */
@@ -310,6 +310,31 @@ export class SyncEngine {
   }
 
   /**
+   * Removals the owner confirmed on a held run (SyncRunsService.confirmRemovals): applied as
+   * a run applies them, then the run's department phase again (a dismissed head is nobody's
+   * manager from now on, not from the next run). `within` writes the counters it is given;
+   * the department phase's items go to the held run's report with their writes.
+   */
+  async applyConfirmedRemovals(
+    runId: string,
+    accountId: string,
+    connection: Bitrix24ConnectionEntity,
+    removals: Removal[],
+    counters: RunCounters,
+    within: (manager: EntityManager, counters: RunCounters) => Promise<void>,
+  ): Promise<RunCounters> {
+    let current = await this.applyRemovals(runId, accountId, connection.id, removals, counters, within);
+    await this.departments.syncPeople(accountId, connection, runId, async (manager, items) => {
+      if (!items.length) return;
+      const next = countItems(structuredClone(current), items);
+      await within(manager, next);
+      await this.store.insertItems(manager, runId, items);
+      current = next;
+    });
+    return current;
+  }
+
+  /**
    * Marks links dismissed/deleted, takes those employees off the responsible list, and
    * reports both, in one transaction; `within` adds the caller's writes to it (the run's
    * checkpoint), so removals are applied and reported exactly once. Returns the new counters.
@@ -366,9 +391,9 @@ class PreviewMemory {
 
   remember(plan: ChunkPlan): void {
     for (const e of plan.newEmployees) if (e.fields.email) this.createdByEmail.set(e.fields.email, e.id);
-    for (const l of plan.newLinks) {
+    for (const l of plannedLinksOf(plan)) {
       this.linkedEmployees.add(l.employeeId);
-      this.newLinks.push({ bitrix24UserId: l.bitrix24UserId, employeeId: l.employeeId, state: l.state, departmentIds: l.departmentIds, created: l.matchedBy === 'created' });
+      this.newLinks.push(l);
     }
     for (const u of plan.linkUpdates) this.linkUpdates.set(u.bitrix24UserId, { state: u.state, departmentIds: u.departmentIds });
   }

@@ -10,6 +10,7 @@ import { untaggedNameSql } from '../employees/employee-sql';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/keyset-cursor';
 import { queryRows } from '../database/query-rows';
 import { readDepartmentScope } from './rules/department-scope.rule';
+import { Bitrix24ConnectionsService } from '../bitrix24/bitrix24-connections.service';
 
 export function toRunDto(row: SyncRunRow): SyncRunDto {
   const counters: Record<string, unknown> = Object.fromEntries(OUTCOMES.map((o) => [o, row.counters?.[o] ?? 0]));
@@ -78,6 +79,7 @@ export class SyncRunsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly runs: SyncRunsRepository,
     private readonly engine: SyncEngine,
+    private readonly connections: Bitrix24ConnectionsService,
   ) {}
 
   async list(accountId: string, query: ListRunsQuery): Promise<SyncRunPageDto> {
@@ -136,8 +138,10 @@ export class SyncRunsService {
     );
     if (!claimed.length) throw new DomainException('conflict', 'run_not_awaiting_confirmation', 'This run is not waiting for a confirmation any more');
     const removals: Removal[] = pending.map((p) => ({ bitrix24UserId: p.bitrix24_user_id, employeeId: p.employee_id, kind: p.kind, fromState: p.state }));
-    // The counters, the items and the removals in one transaction: applied and reported once.
-    await this.engine.applyRemovals(id, accountId, run.connection_id, removals, run.counters, async (manager, counters: RunCounters) => {
+    const connection = await this.connections.require(accountId, run.connection_id);
+    // The counters, the items and the removals in one transaction: applied and reported once;
+    // then the heads and managers follow the dismissals, reported on this run like a run's own.
+    await this.engine.applyConfirmedRemovals(id, accountId, connection, removals, run.counters, async (manager, counters: RunCounters) => {
       await manager.query(`UPDATE sync_run SET counters = $2 WHERE id = $1`, [id, JSON.stringify(counters)]);
       await manager.query(`DELETE FROM sync_pending_removal WHERE run_id = $1`, [id]);
     });

@@ -145,6 +145,11 @@ suite('review tools in Chromium: preview then apply, one-person check, a manual 
         'planned_action:passed',
       ]);
       expect(await page.locator('[data-testid="user-check-step"][data-step="match"]').textContent()).toContain('a new employee will be created');
+      // Their manager: the head of their first department (Company, UF_HEAD 1).
+      const manager = byTestId('user-check-manager');
+      expect(await manager.getAttribute('data-manager')).toBe('1');
+      expect(await manager.getAttribute('data-changed')).toBe('true');
+      expect(await manager.textContent()).toMatch(/^Manager after the import: .+ \(Bitrix24 user 1\) \(changes\)$/);
       expect(await employeeByBitrix24Id(env.t, connectionId, 5)).toBeNull();
 
       await byTestId('user-check-apply').click();

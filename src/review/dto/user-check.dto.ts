@@ -37,6 +37,29 @@ export class FieldChangeDto {
   @ApiProperty({ nullable: true, type: String }) to: string | null;
 }
 
+export class PlannedManagerDto {
+  @ApiProperty({ nullable: true, type: Number, description: 'The department that decides the manager: the person’s first department in UF_DEPARTMENT (null: none)' })
+  bitrix24DepartmentId: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The manager the import gives the person: the head of that department, or its supervisor when the person is its head; null: nobody (see reason)' })
+  managerEmployeeId: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'The manager’s Bitrix24 user (the department’s UF_HEAD, or the head above it)' })
+  managerBitrix24UserId: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The manager’s name (last, first, middle)' })
+  managerName: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The employee’s manager now (null for a person not imported yet)' })
+  previousManagerId: string | null;
+  @ApiProperty({ description: 'The import writes a different manager than the employee has now (a run reports it as manager_changed)' })
+  changed: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['sync_managers_off', 'no_department', 'not_imported', 'out_of_scope', 'not_active', 'link_deleted', 'managed_elsewhere'],
+    description:
+      'Why there is no manager, or why this portal leaves it alone: sync managers is off; no department; the department head is not imported (not_imported, out_of_scope, not_active — as head_unresolved gives it); the link is deleted in Bitrix24; an older link on another portal sets the manager. null: the manager above applies (or the person heads the top of the tree)',
+  })
+  reason: string | null;
+}
+
 export class UserCheckDto {
   @ApiProperty({ nullable: true, type: Number }) bitrix24UserId: number | null;
   @ApiProperty({ nullable: true, type: String }) name: string | null;
@@ -46,5 +69,7 @@ export class UserCheckDto {
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The employee the person is (or would be linked to); null for a new one' }) employeeId: string | null;
   @ApiProperty({ type: [FieldChangeDto], description: 'Field by field, what an update would write' }) changes: FieldChangeDto[];
+  @ApiProperty({ type: PlannedManagerDto, nullable: true, description: 'The manager the import gives the person (also in the planned_action step’s details); null when the person is skipped or not fetched' })
+  manager: PlannedManagerDto | null;
   @ApiProperty({ type: SyncRunDto, nullable: true, description: 'With apply: the queued run importing the person' }) run: SyncRunDto | null;
 }

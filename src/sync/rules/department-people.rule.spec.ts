@@ -1,4 +1,4 @@
-import { planDepartmentHeads, planManagers, plannedNewPeople, plannedPortalPeople, type JoiningEmployee, type PeopleDepartment, type PlannedLinkChanges, type PortalPerson } from './department-people.rule';
+import { planDepartmentHeads, planManagers, plannedManager, plannedNewPeople, plannedPortalPeople, type JoiningEmployee, type PeopleDepartment, type PlannedLinkChanges, type PortalPerson } from './department-people.rule';
 import type { HeadProblem } from './heads.rule';
 
 // 1 Company (head: user 1) ─┬─ 2 Sales (head 2) ── 3 Sales East (no head)
@@ -106,6 +106,35 @@ describe('planDepartmentPeople', () => {
     const pages = [people.slice(0, 3), people.slice(3, 5), people.slice(5)].flatMap((page) => planManagers(page, heads).managers);
     expect(pages).toEqual(planManagers(people, heads).managers);
     expect(pages.map((m) => `${m.employeeId}→${m.managerId}`)).toEqual(['e5→e2', 'e6→e2', 'e7→e1', 'e8→null']);
+  });
+});
+
+describe('plannedManager: one person’s manager, changed or not (the check of one person shows it)', () => {
+  const heads = planDepartmentHeads(SETTLED_TREE, SETTLED, true);
+  const shown = (p: PortalPerson, plan = heads) => {
+    const m = plannedManager(p, plan);
+    return `${m.decidedBy}:${String(m.managerId)}:${String(m.managerBitrix24UserId)}:${String(m.headProblem)}`;
+  };
+  it.each<[string, PortalPerson, string]>([
+    ['a member of a department with a head: the head', person(5, 2), 'this_portal:e2:2:null'],
+    ['the same, already set (no change): still shown', person(5, 2, { managerId: 'e2' }), 'this_portal:e2:2:null'],
+    ['the head of their department: its supervisor', person(2, 2), 'this_portal:e1:1:null'],
+    ['a department without a head: the nearest head above', person(6, 3), 'this_portal:e2:2:null'],
+    ['the head of the top department: nobody, and no problem', person(1, 1), 'this_portal:null:null:null'],
+    ['a member of a department whose head left: nobody, with the head_unresolved reason', person(5, 4, { managerId: 'e1' }), 'this_portal:null:null:not_active'],
+    ['no department: nobody', person(8, null, { managerId: 'e1' }), 'this_portal:null:null:null'],
+    ['a deleted link: the manager stays as it is', person(3, 3, { state: 'deleted', managerId: 'x' }), 'link_deleted:x:null:null'],
+    ['managed by another portal: stays as it is', person(6, 2, { managedElsewhere: true, managerId: 'x' }), 'managed_elsewhere:x:null:null'],
+  ])('%s', (_name, p, expected) => {
+    expect(shown(p)).toBe(expected);
+  });
+  it('sync managers off: nobody, for everyone', () => {
+    const off = planDepartmentHeads(SETTLED_TREE, SETTLED, false);
+    expect([person(5, 2), person(2, 2), person(5, 4)].map((p) => shown(p, off))).toEqual(Array(3).fill('this_portal:null:null:null'));
+  });
+  it('is what planManagers writes when it differs from the stored manager', () => {
+    const people = [person(5, 2), person(6, 3, { managerId: 'e2' }), person(7, 4, { managerId: 'e1' }), person(2, 2)];
+    expect(planManagers(people, heads).managers).toEqual(people.filter((p) => plannedManager(p, heads).managerId !== p.managerId).map((p) => ({ employeeId: p.employeeId, managerId: plannedManager(p, heads).managerId })));
   });
 });
 

@@ -79,9 +79,9 @@ export function planManagers(people: PortalPerson[], plan: Pick<DepartmentHeadsP
   const managers: ManagerChange[] = [];
   const items: RunItem[] = [];
   for (const p of people) {
-    // A link deleted in Bitrix24 no longer speaks for the employee.
-    if (p.state === 'deleted' || p.managedElsewhere) continue;
-    const managerId = managerOf(p.employeeId, p.firstDepartmentId === null ? undefined : plan.heads.get(p.firstDepartmentId));
+    const planned = plannedManager(p, plan);
+    if (planned.decidedBy !== 'this_portal') continue;
+    const { managerId } = planned;
     if (managerId === p.managerId) continue;
     managers.push({ employeeId: p.employeeId, managerId });
     if (p.createdThisRun) continue;
@@ -92,10 +92,33 @@ export function planManagers(people: PortalPerson[], plan: Pick<DepartmentHeadsP
       outcome: 'manager_changed',
       reason: null,
       name: null,
-      details: { managerId, managerBitrix24UserId: managerId === null ? null : (plan.headUsers.get(managerId) ?? null), previousManagerId: p.managerId, bitrix24DepartmentId: p.firstDepartmentId },
+      details: { managerId, managerBitrix24UserId: planned.managerBitrix24UserId, previousManagerId: p.managerId, bitrix24DepartmentId: p.firstDepartmentId },
     });
   }
   return { managers, items };
+}
+
+export interface PlannedManager {
+  /**
+   * this_portal: the manager below is what the department phase writes; link_deleted: a link
+   * deleted in Bitrix24 no longer speaks for the employee; managed_elsewhere: an older live
+   * link on another portal decides. In both of those the manager stays as it is.
+   */
+  decidedBy: 'this_portal' | 'link_deleted' | 'managed_elsewhere';
+  managerId: string | null;
+  /** The manager's Bitrix24 user on this portal (null: no manager). */
+  managerBitrix24UserId: number | null;
+  /** Why there is no manager: the first department's head_unresolved reason (or none: no department, no head anywhere above, or sync managers off). */
+  headProblem: HeadProblem | null;
+}
+
+/** The manager the department phase gives one person, changed or not (planManagers writes it when it changed). */
+export function plannedManager(p: PortalPerson, plan: Pick<DepartmentHeadsPlan, 'heads' | 'headUsers'>): PlannedManager {
+  const department = p.firstDepartmentId === null ? undefined : plan.heads.get(p.firstDepartmentId);
+  const decidedBy = p.state === 'deleted' ? 'link_deleted' : p.managedElsewhere ? 'managed_elsewhere' : 'this_portal';
+  const managerId = decidedBy === 'this_portal' ? managerOf(p.employeeId, department) : p.managerId;
+  const headProblem = decidedBy === 'this_portal' && managerId === null && department && department.headEmployeeId !== p.employeeId ? department.headProblem : null;
+  return { decidedBy, managerId, managerBitrix24UserId: managerId === null ? null : (plan.headUsers.get(managerId) ?? null), headProblem };
 }
 
 /** A link a preview's chunks would create (nothing was). */

@@ -196,6 +196,16 @@ export interface UserCheck {
   reason: string | null;
   employeeId: string | null;
   changes: Array<{ field: string; from: string | null; to: string | null }>;
+  /** The manager the import gives the person (null: skipped or not fetched). */
+  manager: {
+    bitrix24DepartmentId: number | null;
+    managerEmployeeId: string | null;
+    managerBitrix24UserId: number | null;
+    managerName: string | null;
+    previousManagerId: string | null;
+    changed: boolean;
+    reason: string | null;
+  } | null;
   run: SyncRun | null;
 }
 

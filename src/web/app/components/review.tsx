@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { connectionPath, isQuiet, userLinkPath } from '../api';
-import { checkQuery, FIELD_LABELS, stepLines } from '../logic/review';
+import { checkQuery, FIELD_LABELS, managerLine, stepLines } from '../logic/review';
 import type { ErrorLike } from '../logic/errors';
 import { useConsole } from '../store';
 import type { Connection, Employee, Page, UserCheck } from '../types';
@@ -99,6 +99,7 @@ export function UserCheckPanel(props: { connection: Connection }) {
           {result.outcome && result.outcome !== 'skipped' && result.outcome !== 'created' && (
             <ChangesTable changes={result.changes} />
           )}
+          <PlannedManager manager={result.manager} />
           {can('sync:run') && result.bitrix24UserId !== null && result.outcome !== null && (
             <div class="form-actions">
               <button type="button" class="button-primary" data-testid="user-check-apply" disabled={apply.busy || applied} aria-busy={apply.busy || undefined} onClick={importNow}>
@@ -115,6 +116,20 @@ export function UserCheckPanel(props: { connection: Connection }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** The manager the import gives the person (the head of their first department, or its supervisor for its head). */
+function PlannedManager(props: { manager: UserCheck['manager'] }) {
+  const { t } = useConsole();
+  const line = managerLine(props.manager);
+  if (!line || !props.manager) return null;
+  return (
+    <p data-testid="user-check-manager" data-changed={String(props.manager.changed)} data-reason={props.manager.reason ?? ''} data-manager={props.manager.managerBitrix24UserId ?? ''}>
+      <strong>{t('review.manager_title')}</strong> {t(line.who.key, line.who.vars)}
+      {line.change && <span class="muted"> ({t(line.change)})</span>}
+      {line.reason && <span class="check-note"> {t(line.reason)}</span>}
+    </p>
   );
 }
 

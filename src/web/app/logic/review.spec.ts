@@ -1,6 +1,6 @@
 import { createTranslator } from '../i18n/i18n';
 import type { UserCheck } from '../types';
-import { checkQuery, problemAsItem, stepLines } from './review';
+import { checkQuery, managerLine, problemAsItem, stepLines } from './review';
 
 const en = createTranslator('en');
 const ru = createTranslator('ru');
@@ -13,6 +13,7 @@ const check = (patch: Partial<UserCheck>): UserCheck => ({
   reason: null,
   employeeId: null,
   changes: [],
+  manager: null,
   run: null,
   ...patch,
 });
@@ -56,5 +57,35 @@ describe('problemAsItem: a standing problem shown as a skipped person of the las
     [{ bitrix24UserId: 9, name: null, kind: 'skipped', reason: 'ambiguous_email', details: null }, { id: '9:skipped', bitrix24UserId: 9, employeeId: null, outcome: 'skipped', reason: 'ambiguous_email', name: null, details: null }],
   ])('%o', (problem, item) => {
     expect(problemAsItem({ ...problem, firstSeenAt: '2026-12-01T10:00:00Z', lastSeenAt: '2026-12-01T11:00:00Z' })).toEqual(item);
+  });
+});
+
+describe('one-person check: the planned manager in words', () => {
+  const manager = (patch: Partial<NonNullable<UserCheck['manager']>>): UserCheck['manager'] => ({
+    bitrix24DepartmentId: 2,
+    managerEmployeeId: 'e2',
+    managerBitrix24UserId: 2,
+    managerName: 'Sidorov Petr',
+    previousManagerId: null,
+    changed: true,
+    reason: null,
+    ...patch,
+  });
+  const said = (m: UserCheck['manager'], t = en) => {
+    const line = managerLine(m);
+    return line && [t(line.who.key, line.who.vars), line.change ? t(line.change) : '', line.reason ? t(line.reason) : ''].join(' | ');
+  };
+  it.each<[string, UserCheck['manager'], string | null]>([
+    ['skipped or not fetched: no line', null, null],
+    ['the head of the department, new', manager({}), 'Sidorov Petr (Bitrix24 user 2) | changes | '],
+    ['already the manager', manager({ previousManagerId: 'e2', changed: false }), 'Sidorov Petr (Bitrix24 user 2) | stays as it is | '],
+    ['the head is dismissed: nobody, and why', manager({ managerEmployeeId: null, managerBitrix24UserId: null, managerName: null, previousManagerId: 'e2', reason: 'not_active' }), 'nobody | changes | The head of their department is dismissed or deleted in Bitrix24.'],
+    ['sync managers off', manager({ managerEmployeeId: null, managerBitrix24UserId: null, managerName: null, changed: false, reason: 'sync_managers_off' }), 'nobody | stays as it is | Sync managers is off for this connection.'],
+    ['another portal decides: no change word', manager({ managerBitrix24UserId: null, changed: false, reason: 'managed_elsewhere' }), 'Sidorov Petr |  | Another portal, linked first, sets this person’s manager.'],
+  ])('%s', (_name, m, expected) => {
+    expect(said(m)).toBe(expected);
+  });
+  it('speaks Russian too', () => {
+    expect(said(manager({}), ru)).toBe('Sidorov Petr (пользователь Битрикс24 2) | изменится | ');
   });
 });

@@ -47,6 +47,22 @@ export function stepLines(check: UserCheck, outcomeWord: (o: string) => string):
   });
 }
 
+const MANAGER_REASONS = new Set(['sync_managers_off', 'no_department', 'not_imported', 'out_of_scope', 'not_active', 'link_deleted', 'managed_elsewhere']);
+
+/** The manager the import gives the person, in the owner's words (null: the check shows none, the person is skipped). */
+export function managerLine(manager: UserCheck['manager']): { who: { key: MessageKey; vars?: Vars }; change: MessageKey | null; reason: MessageKey | null } | null {
+  if (!manager) return null;
+  const who: { key: MessageKey; vars?: Vars } =
+    manager.managerEmployeeId === null
+      ? { key: 'review.manager_none' }
+      : manager.managerBitrix24UserId === null
+        ? { key: 'review.manager_employee', vars: { name: manager.managerName ?? manager.managerEmployeeId } }
+        : { key: 'review.manager_is', vars: { name: manager.managerName ?? manager.managerEmployeeId, id: manager.managerBitrix24UserId } };
+  const reason = manager.reason && MANAGER_REASONS.has(manager.reason) ? (`review.manager_reason_${manager.reason}` as MessageKey) : null;
+  const decided = manager.reason !== 'link_deleted' && manager.reason !== 'managed_elsewhere';
+  return { who, change: decided ? (manager.changed ? 'review.manager_changes' : 'review.manager_unchanged') : null, reason };
+}
+
 export const FIELD_LABELS: Record<string, MessageKey> = {
   firstName: 'review.field_first_name',
   lastName: 'review.field_last_name',
