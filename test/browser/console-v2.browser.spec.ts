@@ -45,6 +45,8 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
   let context: BrowserContext;
   let page: Page;
   let connectionId: string;
+  /** The run the guard held (confirmed in the guard test): its report has items. */
+  let heldRunId = '';
   let pageErrors: string[] = [];
 
   const api = (path: string) => request(env.t.url).get(`/api/v1${path}`).set(bearer(account.ownerKey)).expect(200);
@@ -343,6 +345,7 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
       );
       for (const { uid } of linked) env.sim.dismissUser(uid);
       const held = await synchronize(env.t, account, connectionId);
+      heldRunId = held.id;
       expect(held.status).toBe('awaiting_confirmation');
       const guard = held.guard as { dismissals: number; deletions: number };
       const count = guard.dismissals + guard.deletions;
@@ -468,7 +471,8 @@ suite('console v2 in Chromium: safe connect, employees tools, API keys, guard di
       expect(await page.locator('#employee-table thead').evaluate((h) => getComputedStyle(h).display)).toBe('none');
 
       await openTab('history');
-      await byTestId('history-open').first().click();
+      // The confirmed run reports its removals and the managers they changed (later runs may report nothing).
+      await page.locator(`[data-testid="history-row"][data-run-id="${heldRunId}"] [data-testid="history-open"]`).click();
       await byTestId('report-item').first().waitFor();
       const problems = [...(await axeViolations(page)), ...(await horizontalOverflow(page))];
       await page.setViewportSize({ width: 1280, height: 800 });
