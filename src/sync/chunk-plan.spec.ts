@@ -254,6 +254,19 @@ describe('planChunk', () => {
       expect(plan.seenIds).toEqual([1]);
     });
 
+    // The writer re-checks these employees under lock (SyncStore.applyPlan): an edit between the plan's read and its write unsettles the user.
+    it.each<[string, Partial<Bitrix24User>, () => ChunkState, string[]]>([
+      ['created: a new employee, nobody else can have edited it', {}, empty, []],
+      ['linked by e-mail to an existing employee', { EMAIL: 'u1@x.ru' }, () => ({ ...empty(), candidatesByEmail: new Map([['u1@x.ru', [{ employeeId: 'e1', linkedOnThisPortal: false }]]]), employees: new Map([['e1', employee('e1')]]) }), ['e1']],
+      ['updated', { NAME: 'Petr' }, linked, ['e1']],
+      ['moved to another department (the employee unchanged)', { UF_DEPARTMENT: [2] }, linked, ['e1']],
+      ['not settled (no fingerprint, nothing to re-check)', { LAST_NAME: '' }, linked, []],
+    ])('the employee a fingerprint was planned from: %s', (_label, fields, state, employeeIds) => {
+      const plan = planChunk([user(1, fields)], state(), fp, newId);
+      expect(plan.plannedFrom.map((p) => [p.bitrix24UserId, p.employee.id])).toEqual(employeeIds.map((id) => [1, id]));
+      if (employeeIds.length) expect(plan.plannedFrom[0].employee).toEqual(state().employees.get(employeeIds[0]));
+    });
+
     it('clears a stored fingerprint the plan does not keep, and a preview (no settings) writes none', () => {
       expect(planChunk([user(1, { LAST_NAME: '' })], linked({}, { fingerprint: 'old' }), fp, newId).fingerprints).toEqual([{ bitrix24UserId: 1, fingerprint: null }]);
       const preview = planChunk([user(1, { NAME: 'Petr' })], linked({}, { fingerprint: 'old' }), settings, newId);

@@ -82,6 +82,12 @@ export interface ChunkPlan {
   /** Links whose fingerprint changes while nothing else of them does. */
   fingerprints: Array<{ bitrix24UserId: number; fingerprint: string | null }>;
   /**
+   * The existing employee each fingerprint written here was planned from (a new employee
+   * needs none: nobody else can have edited it). The writer re-reads them under lock and
+   * writes no fingerprint for a user whose employee changed since (SyncStore.applyPlan).
+   */
+  plannedFrom: Array<{ bitrix24UserId: number; employee: ExistingEmployee }>;
+  /**
    * Removals, applied when the run finishes (removal guard): active links seen inactive,
    * existing employees just linked by email to a user who has left (the link is born
    * dismissed, but they may be on the responsible list), and active links whose user is
@@ -109,7 +115,7 @@ const sameIds = (a: number[], b: number[]) => a.length === b.length && a.every((
  * that have none, and the link state (dismissed users are seen with ACTIVE=false).
  */
 export function planChunk(users: Bitrix24User[], state: ChunkState, settings: ChunkSettings, newId: () => string): ChunkPlan {
-  const plan: ChunkPlan = { newEmployees: [], employeeUpdates: [], phoneInserts: [], newLinks: [], linkUpdates: [], fingerprints: [], pendingDismissals: [], items: [], seenIds: [] };
+  const plan: ChunkPlan = { newEmployees: [], employeeUpdates: [], phoneInserts: [], newLinks: [], linkUpdates: [], fingerprints: [], plannedFrom: [], pendingDismissals: [], items: [], seenIds: [] };
   // Emails taken by an earlier user of this same chunk (earlier chunks are already in the database).
   const claimedEmails = new Map<string, number>();
 
@@ -128,7 +134,7 @@ export function planChunk(users: Bitrix24User[], state: ChunkState, settings: Ch
     }
     const before = { items: plan.items.length, dismissals: plan.pendingDismissals.length, phones: plan.phoneInserts.length };
     planUser(plan, user, id, link, state, settings, newId, claimedEmails);
-    if (settings.fingerprintSettings !== undefined) keepFingerprint(plan, user, id, link, before, settings.fingerprintSettings);
+    if (settings.fingerprintSettings !== undefined) keepFingerprint(plan, user, id, link, state.employees, before, settings.fingerprintSettings);
   }
   return plan;
 }
@@ -246,7 +252,15 @@ const SETTLING_OUTCOMES: ReadonlySet<string> = new Set(['created', 'linked_by_em
  * so the next run plans the user again (a standing problem, a removal waiting for the
  * guard, a reactivation).
  */
-function keepFingerprint(plan: ChunkPlan, user: Bitrix24User, id: number, link: ExistingLink | null, before: { items: number; dismissals: number; phones: number }, settings: string): void {
+function keepFingerprint(
+  plan: ChunkPlan,
+  user: Bitrix24User,
+  id: number,
+  link: ExistingLink | null,
+  employees: ChunkState['employees'],
+  before: { items: number; dismissals: number; phones: number },
+  settings: string,
+): void {
   const items = plan.items.slice(before.items);
   const primary = items.at(-1);
   // Rejected numbers next to imported ones are not looked at again (the employee has phones now); alone they stand.
@@ -258,12 +272,19 @@ function keepFingerprint(plan: ChunkPlan, user: Bitrix24User, id: number, link: 
     plan.pendingDismissals.length === before.dismissals;
   const created = plan.newLinks.at(-1)?.bitrix24UserId === id ? plan.newLinks.at(-1)! : null;
   const update = link && plan.linkUpdates.at(-1)?.bitrix24UserId === id ? plan.linkUpdates.at(-1)! : null;
+  // The employee as loaded is an input too, and the owner may edit it before this plan is written.
+  const plannedFrom = (employeeId: string) => {
+    const employee = employees.get(employeeId);
+    if (employee) plan.plannedFrom.push({ bitrix24UserId: id, employee });
+  };
   if (created) {
     created.fingerprint = settles ? userFingerprint(settings, user, created) : null;
+    if (settles) plannedFrom(created.employeeId);
     return;
   }
   if (!link) return;
   const fingerprint = settles ? userFingerprint(settings, user, { ...link, ...(update ? { state: update.state, departmentIds: update.departmentIds, userType: update.userType } : {}) }) : null;
+  if (fingerprint !== null) plannedFrom(link.employeeId);
   if (update) update.fingerprint = fingerprint;
   else if ((link.fingerprint ?? null) !== fingerprint) plan.fingerprints.push({ bitrix24UserId: id, fingerprint });
 }

@@ -165,8 +165,53 @@ export class SyncStore {
     return { links, employees, candidatesByEmail, unseenInRange, excluded: new Set(excludedRows.map((r) => r.bitrix24_user_id)), settled };
   }
 
+  /**
+   * The users whose employee changed since the plan read it (ChunkPlan.plannedFrom): names,
+   * e-mail, extension, or whether it has a phone. The employees are locked (and their phones
+   * share-locked) for the rest of the caller's transaction, so an edit either landed before
+   * this read and is seen here, or waits for the commit and then clears the fingerprint
+   * (migration 1795308600000's triggers). Without this, an owner's edit committed between a
+   * chunk's read and its write was covered by a fingerprint of the old values, and no later
+   * run put Bitrix24's values back.
+   */
+  private async changedSincePlanned(manager: EntityManager, accountId: string, plannedFrom: ChunkPlan['plannedFrom']): Promise<Set<number>> {
+    if (!plannedFrom.length) return new Set();
+    const ids = [...new Set(plannedFrom.map((p) => p.employee.id))];
+    // In id order: two chunks locking the same employees (two portals) queue instead of deadlocking.
+    const rows = await this.q<Array<{ id: string; first_name: string; last_name: string; middle_name: string | null; email: string | null; extension: string | null }>>(
+      manager,
+      `SELECT e.id, e.first_name, e.last_name, e.middle_name, e.email, e.extension FROM employee e
+        WHERE e.account_id = $1 AND e.id = ANY($2::uuid[]) ORDER BY e.id FOR NO KEY UPDATE`,
+      [accountId, ids],
+    );
+    const phoned = await this.q<Array<{ employee_id: string }>>(
+      manager,
+      `SELECT DISTINCT p.employee_id FROM (SELECT employee_id FROM employee_phone WHERE employee_id = ANY($1::uuid[]) ORDER BY employee_id, position FOR SHARE) p`,
+      [ids],
+    );
+    const now = new Map(rows.map((r) => [r.id, r]));
+    const withPhones = new Set(phoned.map((r) => r.employee_id));
+    const changed = new Set<number>();
+    for (const { bitrix24UserId, employee: was } of plannedFrom) {
+      const is = now.get(was.id);
+      const same =
+        is !== undefined &&
+        is.first_name === was.firstName &&
+        is.last_name === was.lastName &&
+        is.middle_name === was.middleName &&
+        is.email === was.email &&
+        is.extension === was.extension &&
+        withPhones.has(was.id) === was.hasPhones;
+      if (!same) changed.add(bitrix24UserId);
+    }
+    return changed;
+  }
+
   /** Writes one chunk's plan in the caller's transaction. Writes nothing for an unchanged chunk. */
   async applyPlan(manager: EntityManager, accountId: string, connectionId: string, runId: string, plan: ChunkPlan, range: IdRange | null): Promise<void> {
+    // First, before this plan's own employee writes: a fingerprint stands for the employee as the plan read it.
+    const changed = await this.changedSincePlanned(manager, accountId, plan.plannedFrom);
+    const fingerprintOf = (x: { bitrix24UserId: number; fingerprint?: string | null }) => (changed.has(x.bitrix24UserId) ? null : (x.fingerprint ?? null));
     if (plan.newEmployees.length) {
       const f = plan.newEmployees;
       await this.q(
@@ -226,7 +271,7 @@ export class SyncStore {
           l.map((x) => x.matchedBy),
           l.map((x) => JSON.stringify(x.departmentIds)),
           l.map((x) => x.userType),
-          l.map((x) => x.fingerprint ?? null),
+          l.map(fingerprintOf),
         ],
       );
     }
@@ -240,7 +285,7 @@ export class SyncStore {
                 user_type = t.user_type, fingerprint = t.fingerprint, updated_at = now()
            FROM unnest($2::int[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[], $7::text[]) AS t(uid, state, state_changed, departments, user_type, fingerprint)
           WHERE k.connection_id = $1 AND k.bitrix24_user_id = t.uid`,
-        [connectionId, l.map((x) => x.bitrix24UserId), l.map((x) => x.state), l.map((x) => x.stateChanged), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType), l.map((x) => x.fingerprint ?? null)],
+        [connectionId, l.map((x) => x.bitrix24UserId), l.map((x) => x.state), l.map((x) => x.stateChanged), l.map((x) => JSON.stringify(x.departmentIds)), l.map((x) => x.userType), l.map(fingerprintOf)],
       );
     }
     // After the employee writes above: their trigger clears the fingerprints of the links of edited employees.
@@ -251,7 +296,7 @@ export class SyncStore {
         `UPDATE bitrix24_user_link k SET fingerprint = t.fingerprint
            FROM unnest($2::int[], $3::text[]) AS t(uid, fingerprint)
           WHERE k.connection_id = $1 AND k.bitrix24_user_id = t.uid AND k.fingerprint IS DISTINCT FROM t.fingerprint`,
-        [connectionId, f.map((x) => x.bitrix24UserId), f.map((x) => x.fingerprint)],
+        [connectionId, f.map((x) => x.bitrix24UserId), f.map(fingerprintOf)],
       );
     }
     // Work in proportion to change (issue 12, finding 7): "unchanged" is only counted (the
