@@ -1,11 +1,10 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { isQuiet } from '../api';
+import { useState } from 'preact/hooks';
 import { DataTable } from '../components/data-table';
 import { roleName } from '../components/header';
 import { useWords } from '../components/run-summary';
 import { ErrorNotice, Time } from '../components/ui';
+import { useCursorPages } from '../components/use-cursor-pages';
 import { actionDetail, actionLabel, auditQuery, displayName, eventRunId, NO_AUDIT_FILTERS, type AuditFilters } from '../logic/audit';
-import type { ErrorLike } from '../logic/errors';
 import { useConsole } from '../store';
 import type { AuditEvent, Page } from '../types';
 
@@ -22,31 +21,9 @@ export function AuditTab() {
   const [filters, setFilters] = useState<AuditFilters>(NO_AUDIT_FILTERS);
   const [typedUser, setTypedUser] = useState('');
   const [problem, setProblem] = useState('');
-  const [events, setEvents] = useState<AuditEvent[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ErrorLike | null>(null);
-  const generation = useRef(0);
-
-  const load = async (from: string | null) => {
+  const { items: events, cursor, loading, error, load } = useCursorPages<AuditEvent>((from) => {
     const query = auditQuery(filters);
-    if (!query) return;
-    const gen = ++generation.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.request<Page<AuditEvent>>('GET', '/audit-events', { query: { ...query, limit: PAGE, cursor: from ?? undefined } });
-      if (gen !== generation.current) return;
-      setEvents((list) => (from ? [...list, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-    } catch (e) {
-      if (gen === generation.current && !isQuiet(e)) setError(e as ErrorLike);
-    } finally {
-      if (gen === generation.current) setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load(null);
+    return query && api.request<Page<AuditEvent>>('GET', '/audit-events', { query: { ...query, limit: PAGE, cursor: from } });
   }, [filters, dataVersion]);
 
   const applyUser = (event: Event) => {

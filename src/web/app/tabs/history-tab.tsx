@@ -4,6 +4,7 @@ import { PreviewBadge } from '../components/review';
 import { RunStatusBadge, RunSummary, useWords } from '../components/run-summary';
 import { DataTable } from '../components/data-table';
 import { usePoll } from '../components/use-async';
+import { useCursorPages } from '../components/use-cursor-pages';
 import { ErrorNotice, Loading } from '../components/ui';
 import type { ErrorLike } from '../logic/errors';
 import { ALL_OUTCOMES, count, isActive, itemFacts, RUN_TRIGGER_FILTERS, RUN_STATUS_FILTERS } from '../logic/runs';
@@ -16,30 +17,10 @@ export function HistoryTab(props: TabProps) {
   const { api, t, fmt, connections, navigate, dataVersion } = useConsole();
   const words = useWords();
   const [filters, setFilters] = useState({ connectionId: '', status: '', trigger: '' });
-  const [runs, setRuns] = useState<SyncRun[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ErrorLike | null>(null);
-  const generation = useRef(0);
-
-  const load = async (from: string | null) => {
-    const gen = ++generation.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.request<Page<SyncRun>>('GET', '/sync-runs', { query: { ...filters, limit: 20, cursor: from ?? undefined } });
-      if (gen !== generation.current) return;
-      setRuns((list) => (from ? [...list, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-    } catch (e) {
-      if (gen === generation.current && !isQuiet(e)) setError(e as ErrorLike);
-    } finally {
-      if (gen === generation.current) setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load(null);
-  }, [filters, dataVersion]);
+  const { items: runs, cursor, loading, error, load } = useCursorPages<SyncRun>(
+    (from) => api.request<Page<SyncRun>>('GET', '/sync-runs', { query: { ...filters, limit: 20, cursor: from } }),
+    [filters, dataVersion],
+  );
 
   const open = (id: string) => navigate('history', { sub: id });
   const domain = (id: string) => connections.find((c) => c.id === id)?.domain ?? t('common.unknown_portal');
@@ -178,10 +159,6 @@ function RunReport(props: { runId: string; onClose: () => void; onChanged: () =>
   const [run, setRun] = useState<SyncRun | null>(null);
   const [error, setError] = useState<ErrorLike | null>(null);
   const [outcome, setOutcome] = useState('');
-  const [items, setItems] = useState<RunItem[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [itemsLoading, setItemsLoading] = useState(true);
-  const [itemsError, setItemsError] = useState<ErrorLike | null>(null);
   const title = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -197,22 +174,16 @@ function RunReport(props: { runId: string; onClose: () => void; onChanged: () =>
     );
   }, [props.runId]);
 
-  const loadItems = async (from: string | null) => {
-    setItemsLoading(true);
-    setItemsError(null);
-    try {
-      const page = await api.request<Page<RunItem>>('GET', `/sync-runs/${encodeURIComponent(props.runId)}/items`, { query: { outcome: outcome || undefined, sort: 'name', limit: 100, cursor: from ?? undefined } });
-      setItems((list) => (from ? [...list, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-    } catch (e) {
-      if (!isQuiet(e)) setItemsError(e as ErrorLike);
-    } finally {
-      setItemsLoading(false);
-    }
-  };
-  useEffect(() => {
-    void loadItems(null);
-  }, [props.runId, outcome]);
+  const {
+    items,
+    cursor,
+    loading: itemsLoading,
+    error: itemsError,
+    load: loadItems,
+  } = useCursorPages<RunItem>(
+    (from) => api.request<Page<RunItem>>('GET', `/sync-runs/${encodeURIComponent(props.runId)}/items`, { query: { outcome: outcome || undefined, sort: 'name', limit: 100, cursor: from } }),
+    [props.runId, outcome],
+  );
 
   usePoll(Boolean(run && isActive(run)), 700, async () => {
     const current = await api.request<SyncRun>('GET', `/sync-runs/${encodeURIComponent(props.runId)}`);
