@@ -2,7 +2,7 @@ import request from 'supertest';
 import { bearer } from '../support/accounts';
 import type { ServiceChild } from '../support/service-child';
 import { synchronize } from '../support/sync';
-import { comparableReport, lockTable, startSubjectService, startTwinPortals, TwinPortals, waitUntil } from '../support/twin-portals';
+import { comparableReport, lockTable, startSubjectService, startTwinPortals, subjectRuns, TwinPortals, waitUntil } from '../support/twin-portals';
 
 /**
  * Issue 12, finding 4: a run killed (kill -9 of a real service process) or handed back at
@@ -22,12 +22,7 @@ describe('run reports across kill -9, hand-backs and take-overs', () => {
     children.push(child);
     return child;
   };
-  const runRow = async (runId: string) => (await twins.subject.sql.query(`SELECT status, processed, attempts, attempt_log, checkpoint FROM sync_run WHERE id = $1`, [runId])).rows[0];
-  const queue = async (child: ServiceChild) =>
-    (await request(child.url).post(`/api/v1/bitrix24/connections/${twins.subject.connectionId}/sync`).set(bearer(twins.subject.account.ownerKey)).expect(202)).body.id as string;
-  /** What a dead process leaves: its lease until it expires (the test does not wait the minute). */
-  const expireLease = () => twins.subject.sql.query(`UPDATE bitrix24_connection SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [twins.subject.connectionId]);
-  const finished = (runId: string) => waitUntil(async () => !['queued', 'running'].includes((await runRow(runId)).status), `run ${runId} to end`, 120_000);
+  const { runRow, queue, expireLease, finished } = subjectRuns(() => twins);
   const committedChunks = async (runId: string) => Number((await runRow(runId)).processed);
   const referenceRun = async () => {
     const run = await synchronize(twins.reference.t, twins.reference.account, twins.reference.connectionId);

@@ -1,9 +1,7 @@
-import request from 'supertest';
-import { bearer } from '../support/accounts';
 import { directorySnapshot } from '../support/directory-snapshot';
 import type { ServiceChild } from '../support/service-child';
 import { synchronize } from '../support/sync';
-import { comparableReport, lockTable, startSubjectService, startTwinPortals, TwinPortals, waitUntil } from '../support/twin-portals';
+import { comparableReport, lockTable, startSubjectService, startTwinPortals, subjectRuns, TwinPortals, waitUntil } from '../support/twin-portals';
 
 /**
  * Work in proportion to change (issue 12) meets resume (finding 4): a re-sync where most
@@ -25,11 +23,7 @@ describe('a fingerprinted re-sync killed mid-way and resumed ends where a run fr
     children.push(child);
     return child;
   };
-  const runRow = async (runId: string) => (await twins.subject.sql.query(`SELECT status, processed, attempt_log, checkpoint FROM sync_run WHERE id = $1`, [runId])).rows[0];
-  const queue = async (child: ServiceChild) =>
-    (await request(child.url).post(`/api/v1/bitrix24/connections/${twins.subject.connectionId}/sync`).set(bearer(twins.subject.account.ownerKey)).expect(202)).body.id as string;
-  const expireLease = () => twins.subject.sql.query(`UPDATE bitrix24_connection SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [twins.subject.connectionId]);
-  const finished = (runId: string) => waitUntil(async () => !['queued', 'running'].includes((await runRow(runId)).status), `run ${runId} to end`, 120_000);
+  const { runRow, queue, expireLease, finished } = subjectRuns(() => twins);
   const referenceRun = async () => {
     const db = twins.reference.t.dataSource;
     await db.query(`UPDATE bitrix24_user_link SET fingerprint = NULL`);

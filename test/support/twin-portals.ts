@@ -121,3 +121,21 @@ export async function lockTable(sql: Client, databaseUrl: string, table: string)
     },
   };
 }
+
+/**
+ * The subject twin's run, as the reliability tests drive it through real service processes:
+ * its row, Synchronize on a given process, the lease a dead process leaves (expired at once,
+ * so a test need not wait the minute), and the end of a run. `twins` is read when called
+ * (suites assign it in beforeAll).
+ */
+export function subjectRuns(twins: () => TwinPortals) {
+  const subject = () => twins().subject;
+  const runRow = async (runId: string) => (await subject().sql.query(`SELECT status, processed, attempts, attempt_log, checkpoint FROM sync_run WHERE id = $1`, [runId])).rows[0];
+  return {
+    runRow,
+    queue: async (child: ServiceChild) =>
+      (await request(child.url).post(`/api/v1/bitrix24/connections/${subject().connectionId}/sync`).set(bearer(subject().account.ownerKey)).expect(202)).body.id as string,
+    expireLease: () => subject().sql.query(`UPDATE bitrix24_connection SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [subject().connectionId]),
+    finished: (runId: string) => waitUntil(async () => !['queued', 'running'].includes((await runRow(runId)).status), `run ${runId} to end`, 120_000),
+  };
+}
