@@ -10,19 +10,14 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import type { Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { bearer, createAccount, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { browserDescribe, launchBrowser, openConsolePage } from '../support/browser';
 import { axeViolations, openConsoleTab, tabProblemsAtBothSizes } from '../support/page-checks';
 import { employeeByBitrix24Id } from '../support/sync';
+import { person } from '../support/people';
 
 const STEP = 60_000;
-
-/** A Bitrix24 user as user.get returns it (api-reference/user/user-get.md). */
-function person(id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User {
-  return { ID: String(id), ACTIVE: true, NAME: `Name${id}`, LAST_NAME: `Last${id}`, SECOND_NAME: '', EMAIL: `user${id}@example.com`, UF_DEPARTMENT: [1], USER_TYPE: 'employee', ...fields };
-}
 
 const suite = browserDescribe('review tools suite');
 

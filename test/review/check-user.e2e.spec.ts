@@ -1,13 +1,9 @@
 import request from 'supertest';
-import type { Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { bearer, createAccount, createKey, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { employeeByBitrix24Id, runPollerOnce, synchronize, waitForRun } from '../support/sync';
+import { person } from '../support/people';
 
-/** A Bitrix24 user as user.get returns it (api-reference/user/user-get.md). */
-function person(id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User {
-  return { ID: String(id), ACTIVE: true, NAME: `Name${id}`, LAST_NAME: `Last${id}`, SECOND_NAME: '', EMAIL: `user${id}@example.com`, WORK_PHONE: '', UF_DEPARTMENT: [1], USER_TYPE: 'employee', ...fields };
-}
 const statuses = (body: { steps: Array<{ step: string; status: string }> }) => body.steps.map((s) => `${s.step}:${s.status}`).join(' ');
 
 describe('POST /bitrix24/connections/{id}/check-user: one person, step by step', () => {

@@ -1,13 +1,8 @@
 import request from 'supertest';
-import type { Bitrix24User } from '../../src/bitrix24/bitrix24-user';
 import { bearer, createAccount, createKey, TestAccount } from '../support/accounts';
 import { connectPortal, PortalAndApp, startPortalAndApp } from '../support/bitrix24';
 import { employeeByBitrix24Id, runItems, synchronize } from '../support/sync';
-
-/** A Bitrix24 user as user.get returns it (api-reference/user/user-get.md). */
-function person(id: number, fields: Partial<Bitrix24User> = {}): Bitrix24User {
-  return { ID: String(id), ACTIVE: true, NAME: `Name${id}`, LAST_NAME: `Last${id}`, SECOND_NAME: '', EMAIL: `user${id}@example.com`, UF_DEPARTMENT: [1], USER_TYPE: 'employee', ...fields };
-}
+import { person } from '../support/people';
 
 describe('manual links: PUT/DELETE /bitrix24/connections/{id}/user-links/{bitrix24UserId}', () => {
   let env: PortalAndApp;
